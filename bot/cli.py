@@ -1,0 +1,160 @@
+"""`cadrebot`: run the bot or its offline console, migrate the database, manage roster and knowledge."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from db.migrate import upgrade
+from db.roster import RosterError, parse_roster
+
+NO_TOKEN_LINE = "No TELEGRAM_BOT_TOKEN set: starting the offline console on demo data (未设置令牌，进入离线控制台)."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "action"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.action(args) or 0)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from knowledge import commands as kb_commands
+
+    parser = argparse.ArgumentParser(prog="cadrebot", description="组工学习助手 (cadrebot)")
+    sub = parser.add_subparsers(title="commands")
+    sub.add_parser("run", help="start the bot (offline console when no token is set)").set_defaults(action=cmd_run)
+    sub.add_parser("console", help="chat with the bot offline, on demo data").set_defaults(action=cmd_console)
+
+    db = sub.add_parser("db", help="database").add_subparsers(title="db commands")
+    db.add_parser("upgrade", help="apply migrations").set_defaults(action=cmd_db_upgrade)
+
+    roster = sub.add_parser("roster", help="people and roles").add_subparsers(title="roster commands")
+    importer = roster.add_parser("import", help="import a roster file (.csv or .yaml)")
+    importer.add_argument("file", type=Path)
+    importer.set_defaults(action=cmd_roster_import)
+    invites = roster.add_parser("invites", help="list invite codes and links")
+    invites.add_argument("--format", choices=("csv", "table"), default="table")
+    invites.add_argument("--all", action="store_true", help="include people who have already joined")
+    invites.set_defaults(action=cmd_roster_invites)
+
+    kb_commands.register(sub, lambda: load_config().knowledge)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config()
+    if not config.bot.token:
+        print(NO_TOKEN_LINE, flush=True)
+        return _console(config)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    upgrade(config.database_url)
+    from bot.runner import run_bot
+
+    run_bot(config)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    return _console(load_config())
+
+
+def _console(config: Config) -> int:
+    from bot.console import run_console
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_console(config, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    config = load_config()
+    upgrade(config.database_url)
+    print(f"database is up to date: {_safe_url(config.database_url)}")
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from bot import texts
+    from db import people
+
+    config = load_config()
+    try:
+        rows = parse_roster(args.file.name, args.file.read_bytes())
+    except FileNotFoundError:
+        print(f"{args.file}: file not found", file=sys.stderr)
+        return 1
+    except RosterError as error:
+        print(f"{args.file}: {texts.roster_error(error)}; nothing imported", file=sys.stderr)
+        return 1
+    upgrade(config.database_url)
+
+    async def apply() -> people.ImportSummary:
+        async with _database(config) as db, db.session() as session:
+            summary = await people.import_roster(session, rows)
+            await session.commit()
+            return summary
+
+    summary = asyncio.run(apply())
+    print(
+        f"imported {len(rows)} people: {summary.created} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {summary.deactivated} deactivated, {summary.reactivated} reactivated"
+    )
+    return 0
+
+
+def cmd_roster_invites(args: argparse.Namespace) -> int:
+    from bot.invites import invites_csv, invites_table
+    from db import people
+
+    config = load_config()
+    upgrade(config.database_url)
+
+    async def fetch() -> list:
+        async with _database(config) as db, db.session() as session:
+            return await people.pending_invites(session, include_used=args.all)
+
+    persons = asyncio.run(fetch())
+    render = invites_csv if args.format == "csv" else invites_table
+    text = render(persons, config.bot.username)
+    print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+class _database:
+    """An engine for one CLI command, disposed when it is done."""
+
+    def __init__(self, config: Config) -> None:
+        from db.engine import Database
+
+        self.db = Database(config.database_url)
+
+    async def __aenter__(self):  # type: ignore[no-untyped-def]
+        return self.db
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.db.dispose()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The command registry: which commands exist, what they say in menus, and who may use them.
+
+/help and the per-role Telegram menus (set_my_commands with chat scopes) both read this list,
+so a command appears in both or in neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVERYONE = frozenset({"cadre", "supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    roles: frozenset[str]
+    usage: str = ""
+
+
+# In the order /help shows them.
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "查看可用功能", EVERYONE),
+    Command("cancel", "取消当前操作", EVERYONE),
+    Command("invites", "导出尚未绑定人员的邀请码", frozenset({"admin"})),
+)
+
+# What someone who has not joined sees in the menu.
+GUEST_COMMANDS: tuple[Command, ...] = (
+    Command("start", "使用邀请码绑定账号", frozenset()),
+    Command("help", "如何加入", frozenset()),
+)
+
+
+def commands_for(roles: frozenset[str]) -> list[Command]:
+    return [command for command in COMMANDS if command.roles & roles]
+
+
+def menu_signature(roles: frozenset[str]) -> str:
+    """A short fingerprint of a role set's menu, so unchanged menus are not set again."""
+    return ",".join(c.name for c in commands_for(roles))

@@ -1,0 +1,175 @@
+"""The one validated configuration model, loaded from config.yaml plus environment overrides.
+
+A wrong key, type or value stops start-up with a single line naming the file, the key and
+what is expected, because a bot that starts half-configured fails later, far from the cause.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from knowledge.settings import KnowledgeSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as the one line the operator needs to see."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Strict):
+    url: str | None = None
+    listen: str = "0.0.0.0"
+    port: int = Field(8443, ge=1, le=65535)
+    path: str = "telegram"
+    # The secret token itself comes from this environment variable, never from the file.
+    secret_token_env: str = "TELEGRAM_WEBHOOK_SECRET"
+
+
+class RateLimitSettings(_Strict):
+    overall_per_second: float = Field(25, gt=0, le=30)
+    max_retries: int = Field(3, ge=0, le=10)
+
+
+class BotSettings(_Strict):
+    username: str = Field("cadrebot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_interval: float = Field(0.0, ge=0, le=60)
+    webhook: WebhookSettings = WebhookSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    token: str | None = Field(None, description="only from TELEGRAM_BOT_TOKEN")
+    api_base_url: str | None = Field(None, description="only from TELEGRAM_API_BASE_URL")
+
+
+class DatabaseSettings(_Strict):
+    url: str = "sqlite:///data/cadrebot.db"
+    echo: bool = False
+
+
+class Config(_Strict):
+    timezone: str = "Asia/Shanghai"
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
+    # Where relative paths in the file are resolved: the folder holding the config file.
+    base_dir: Path = PROJECT_ROOT
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"an IANA timezone name such as Asia/Shanghai, got {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config, made absolute against the config file's folder."""
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    @property
+    def knowledge_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.knowledge.paths]
+
+    @property
+    def database_url(self) -> str:
+        return absolutize_sqlite_url(self.database.url, self.base_dir)
+
+
+def absolutize_sqlite_url(url: str, base_dir: Path) -> str:
+    """Relative SQLite paths are relative to the config file, not to wherever the bot was started."""
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            rest = url[len(prefix):]
+            if rest and not rest.startswith(":memory:") and not Path(rest).is_absolute():
+                return prefix + str(base_dir / rest)
+    return url
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("CADREBOT_CONFIG"):
+        return Path(env["CADREBOT_CONFIG"]).resolve()
+    local = Path.cwd() / "config.yaml"
+    return local if local.exists() else DEFAULT_CONFIG
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read, override from the environment, and validate; raise ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    path = path or config_path(env)
+    raw = _read_yaml(path)
+    _apply_env(path, raw, env)
+    try:
+        return Config.model_validate({**raw, "base_dir": path.parent})
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (set CADREBOT_CONFIG or create config.yaml)") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    if "base_dir" in data:
+        raise ConfigError(f"{path}: base_dir: unknown key (it is derived from the file's location)")
+    return data
+
+
+_ENV_ONLY = {"token": "TELEGRAM_BOT_TOKEN", "api_base_url": "TELEGRAM_API_BASE_URL"}
+
+
+def _apply_env(path: Path, raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    bot = raw.setdefault("bot", {}) or {}
+    raw["bot"] = bot
+    if not isinstance(bot, dict):
+        return  # validation will name the key
+    for key, env_name in _ENV_ONLY.items():
+        if key in bot:
+            raise ConfigError(f"{path}: bot.{key}: must not be in the file; set the environment variable {env_name}")
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        bot["token"] = env["TELEGRAM_BOT_TOKEN"].strip()
+    if env.get("TELEGRAM_API_BASE_URL"):
+        bot["api_base_url"] = env["TELEGRAM_API_BASE_URL"].strip().rstrip("/")
+    if env.get("DATABASE_URL"):
+        database = raw.setdefault("database", {}) or {}
+        raw["database"] = database
+        if isinstance(database, dict):
+            database["url"] = env["DATABASE_URL"].strip()
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{path}: {key}: unknown key"
+    message = error["msg"].removeprefix("Value error, ")
+    got = error.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, (dict, list)) else ""
+    return f"{path}: {key}: {message}{shown}"

@@ -1,0 +1,206 @@
+"""The offline console: chat with the real bot in a terminal, as any person of a demo roster.
+
+Typed lines become Telegram updates for the same Application the real bot runs (through
+LocalChat); replies, buttons included, are printed. Lines starting with ':' steer the
+console itself. Everything the bot does here, it does the same way on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import build_application
+from bot.config import Config
+from bot.local_chat import LocalChat, LocalUser
+from bot.local_request import BotMessage, LocalRequest
+from bot.services import make_services
+from db import people
+from db.migrate import upgrade
+from db.models import Person
+from db.roster import parse_roster
+
+DEMO_ROSTER = Path(__file__).with_name("demo_roster.yaml")
+DEMO_DATABASE = "data/demo.db"
+STRANGER = LocalUser(999_999, "访客")
+
+CONSOLE_HELP = """控制台命令（以冒号开头）：
+  :who            列出演示人员        :as 姓名或编号   切换说话人
+  :new            以未绑定的陌生人身份说话  :invites   查看未使用的邀请码
+  :upload 路径    以当前身份上传文件  :help      显示本说明      :quit   退出
+  输入数字        点击上一条消息的第几个按钮
+其余输入原样发给机器人，例如 /help、三会一课多久开一次"""
+
+
+def demo_user(person: Person) -> LocalUser:
+    # Demo people use their staff number as their Telegram id, so bindings are stable.
+    return LocalUser(int(person.external_id), person.name)
+
+
+class Console:
+    def __init__(self, config: Config, out: TextIO) -> None:
+        self.config = config
+        self.out = out
+        self.demo_url = f"sqlite:///{config.resolve(DEMO_DATABASE)}"
+        self.services = make_services(config, database_url=self.demo_url)
+        self.request = LocalRequest(bot_username=config.bot.username)
+        self.app = build_application(self.services, request=self.request)
+        self.chat = LocalChat(self.app, self.request)
+        self.speaker: LocalUser = STRANGER
+        self.speaker_label = "访客"
+        self.last_shown: BotMessage | None = None
+        self.output_dir = config.resolve("data/console-out")
+
+    async def open(self) -> None:
+        upgrade(self.demo_url)
+        await self.app.initialize()
+        await self._seed_demo()
+        first = await self._find_person("1001")
+        if first is not None:
+            self._speak_as(first)
+
+    async def close(self) -> None:
+        await self.app.shutdown()
+
+    async def _seed_demo(self) -> None:
+        rows = parse_roster(DEMO_ROSTER.name, DEMO_ROSTER.read_bytes())
+        async with self.services.db.session() as session:
+            await people.import_roster(session, rows)
+            for person in await people.all_people(session):
+                if not person.is_bound and person.external_id != "1006":
+                    user = demo_user(person)
+                    await people.bind_telegram(session, person.invite_code, user.user_id, user.user_id)
+            await session.commit()
+
+    async def _find_person(self, key: str) -> Person | None:
+        async with self.services.db.session() as session:
+            for person in await people.all_people(session):
+                if key in (person.external_id, person.name):
+                    return person
+        return None
+
+    def _speak_as(self, person: Person) -> None:
+        from bot.texts import role_list
+
+        self.speaker = demo_user(person)
+        self.speaker_label = f"{person.name}·{role_list(person.roles)}"
+        self.last_shown = None
+
+    def prompt(self) -> str:
+        return f"[{self.speaker_label}] > "
+
+    async def handle(self, line: str) -> bool:
+        """Act on one typed line; return False when the console should stop."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith(":"):
+            return await self._meta(line)
+        if line.isdigit() and self.last_shown is not None:
+            buttons = self.last_shown.flat_buttons
+            index = int(line) - 1
+            if 0 <= index < len(buttons) and buttons[index].data:
+                self._show(await self.chat.press_data(self.speaker, self.last_shown, buttons[index].data))
+                return True
+            self._print("（没有这个按钮编号）")
+            return True
+        self._show(await self.chat.send(self.speaker, line))
+        return True
+
+    async def _meta(self, line: str) -> bool:
+        command, _, argument = line[1:].partition(" ")
+        argument = argument.strip()
+        if command in ("quit", "exit", "q"):
+            return False
+        if command == "help":
+            self._print(CONSOLE_HELP)
+        elif command == "who":
+            await self._list_people()
+        elif command == "as":
+            person = await self._find_person(argument)
+            if person is None:
+                self._print(f"（演示名单里没有「{argument}」，用 :who 查看）")
+            elif not person.is_bound:
+                self._print(f"（{person.name} 还没有绑定：用 :new 以陌生人身份发送 /start {person.invite_code}）")
+            else:
+                self._speak_as(person)
+                self._print(f"（现在以 {self.speaker_label} 的身份说话）")
+        elif command == "new":
+            self.speaker, self.speaker_label, self.last_shown = STRANGER, "访客", None
+            self._print("（现在以未绑定的陌生人身份说话）")
+        elif command == "invites":
+            await self._list_invites()
+        elif command == "upload":
+            await self._upload(argument)
+        else:
+            self._print("（未知的控制台命令，输入 :help 查看）")
+        return True
+
+    async def _list_people(self) -> None:
+        from bot.texts import role_list
+
+        async with self.services.db.session() as session:
+            for p in await people.all_people(session):
+                state = "已绑定" if p.is_bound else f"未绑定，邀请码 {p.invite_code}"
+                self._print(f"  {p.external_id} {p.name}（{p.unit}，{role_list(p.roles)}，{state}）")
+
+    async def _list_invites(self) -> None:
+        async with self.services.db.session() as session:
+            pending = await people.pending_invites(session)
+        for p in pending:
+            self._print(f"  {p.name}：/start {p.invite_code}")
+        if not pending:
+            self._print("  （所有人都已绑定）")
+
+    async def _upload(self, argument: str) -> None:
+        path = Path(argument).expanduser()
+        if not path.is_file():
+            self._print(f"（找不到文件 {argument}）")
+            return
+        self._show(await self.chat.upload(self.speaker, path.name, path.read_bytes()))
+
+    def _show(self, messages: list[BotMessage]) -> None:
+        for message in messages:
+            self._print_message(message)
+            if message.buttons:
+                self.last_shown = message
+
+    def _print_message(self, message: BotMessage) -> None:
+        if message.kind == "alert":
+            self._print(f"  💬 {message.text}")
+            return
+        prefix = "（已更新）" if message.kind == "edit" else ""
+        if message.kind in ("photo", "document") and message.content is not None:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            saved = self.output_dir / (message.filename or "file")
+            saved.write_bytes(message.content)
+            self._print(f"  📎 {message.filename}（已保存到 {saved}）")
+        for text_line in message.text.splitlines() or [""]:
+            self._print(f"  {prefix}{text_line}" if prefix else f"  {text_line}")
+            prefix = ""
+        labels = [f"[{i}] {b.text}" for i, b in enumerate(message.flat_buttons, start=1)]
+        if labels:
+            self._print("  " + "  ".join(labels))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def run_console(config: Config, stdin: TextIO, out: TextIO, interactive: bool) -> None:
+    console = Console(config, out)
+    await console.open()
+    print("离线控制台（演示数据，数据库 data/demo.db）。输入 :help 查看控制台命令，:quit 退出。", file=out)
+    try:
+        while True:
+            if interactive:
+                print(console.prompt(), end="", file=out, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if not interactive:
+                print(f"{console.prompt()}{line.rstrip()}", file=out, flush=True)
+            if not await console.handle(line):
+                break
+    finally:
+        await console.close()

@@ -1,0 +1,161 @@
+"""People: roster import, invite codes and Telegram binding, and look-ups by identity."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Person, PersonRole, Supervision, utcnow
+from db.roster import RosterRow
+
+# No 0/O/1/I/L: codes are read aloud and typed from paper.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    reactivated: int
+
+
+async def import_roster(session: AsyncSession, rows: list[RosterRow]) -> ImportSummary:
+    """Upsert every row by external id; deactivate (never delete) people not in the file.
+
+    The caller commits: a failure anywhere leaves the previous roster untouched.
+    """
+    existing = {p.external_id: p for p in (await session.scalars(select(Person))).all()}
+    used_codes = {p.invite_code for p in existing.values()}
+    created = updated = unchanged = reactivated = 0
+    for row in rows:
+        person = existing.pop(row.external_id, None)
+        if person is None:
+            session.add(_new_person(row, used_codes))
+            created += 1
+            continue
+        if not person.active:
+            reactivated += 1
+        if _apply_row(person, row):
+            updated += 1
+        else:
+            unchanged += 1
+    deactivated = 0
+    for person in existing.values():
+        if person.active:
+            person.active = False
+            deactivated += 1
+    await session.flush()
+    return ImportSummary(created, updated, unchanged, deactivated, reactivated)
+
+
+def _new_person(row: RosterRow, used_codes: set[str]) -> Person:
+    code = new_invite_code()
+    while code in used_codes:
+        code = new_invite_code()
+    used_codes.add(code)
+    person = Person(external_id=row.external_id, invite_code=code, active=True, reachable=True)
+    _apply_row(person, row)
+    return person
+
+
+def _apply_row(person: Person, row: RosterRow) -> bool:
+    """Copy the row onto the person; return whether anything changed."""
+    before = _snapshot(person)
+    person.name, person.unit, person.level, person.target = row.name, row.unit, row.level, row.target
+    person.active = True
+    if person.roles != row.roles:
+        person.role_rows = [PersonRole(role=role) for role in sorted(row.roles)]
+    if person.supervised_units != row.supervises:
+        person.supervision_rows = [Supervision(unit=unit) for unit in sorted(row.supervises)]
+    return _snapshot(person) != before
+
+
+def _snapshot(person: Person) -> tuple:
+    return (
+        person.name, person.unit, person.level, person.target, person.active,
+        person.roles, person.supervised_units,
+    )
+
+
+class BindOutcome(Enum):
+    BOUND = "bound"
+    UNKNOWN_CODE = "unknown_code"
+    USED_CODE = "used_code"
+    ALREADY_BOUND = "already_bound"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    outcome: BindOutcome
+    person: Person | None = None
+
+
+async def bind_telegram(
+    session: AsyncSession, code: str, telegram_user_id: int, chat_id: int, now: datetime | None = None
+) -> BindResult:
+    """Spend a one-time invite code on this Telegram account."""
+    already = await by_telegram_id(session, telegram_user_id)
+    if already is not None:
+        return BindResult(BindOutcome.ALREADY_BOUND, already)
+    person = await session.scalar(select(Person).where(Person.invite_code == code.strip().upper()))
+    if person is None:
+        return BindResult(BindOutcome.UNKNOWN_CODE)
+    if person.invite_used_at is not None or person.telegram_user_id is not None:
+        return BindResult(BindOutcome.USED_CODE)
+    if not person.active:
+        return BindResult(BindOutcome.INACTIVE)
+    person.telegram_user_id = telegram_user_id
+    person.chat_id = chat_id
+    person.invite_used_at = now or utcnow()
+    person.reachable = True
+    await session.flush()
+    return BindResult(BindOutcome.BOUND, person)
+
+
+async def by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def by_external_id(session: AsyncSession, external_id: str) -> Person | None:
+    return await session.scalar(select(Person).where(Person.external_id == external_id))
+
+
+async def by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def pending_invites(session: AsyncSession, include_used: bool = False) -> list[Person]:
+    """Active people, ordered by staff number; by default only those who have not joined yet."""
+    query = select(Person).where(Person.active.is_(True)).order_by(Person.external_id)
+    if not include_used:
+        query = query.where(Person.invite_used_at.is_(None))
+    return list((await session.scalars(query)).all())
+
+
+async def all_people(session: AsyncSession, active_only: bool = True) -> list[Person]:
+    query = select(Person).order_by(Person.external_id)
+    if active_only:
+        query = query.where(Person.active.is_(True))
+    return list((await session.scalars(query)).all())
+
+
+async def set_reachable(session: AsyncSession, person: Person, reachable: bool) -> None:
+    person.reachable = reachable
+    await session.flush()
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"

@@ -1,0 +1,41 @@
+"""The pre-handler: who is speaking? Unknown people reach nothing but /start and a hint."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot import texts
+from bot.context import BotContext
+from db import people
+from handlers.replies import tell
+
+GATE_GROUP = -1
+
+
+def _is_start_command(update: Update) -> bool:
+    message = update.message
+    return bool(message and message.text and message.text.split(maxsplit=1)[0].split("@")[0] == "/start")
+
+
+async def resolve_speaker(update: Update, context: BotContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE:
+        raise ApplicationHandlerStop  # groups and channels are not ours to answer
+    person = await people.by_telegram_id(context.session, user.id)
+    context.scope.person = person
+    if person is not None and person.active:
+        if person.chat_id != chat.id or not person.reachable:
+            person.chat_id, person.reachable = chat.id, True
+        return
+    if person is not None:
+        await tell(update, texts.INACTIVE)
+        raise ApplicationHandlerStop
+    if _is_start_command(update):
+        return
+    await tell(update, texts.WELCOME_UNKNOWN)
+    raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, resolve_speaker), group=GATE_GROUP)

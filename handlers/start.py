@@ -1,0 +1,105 @@
+"""Joining and finding one's way: /start with an invite code, /help, /cancel, unknown commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.commands import commands_for, menu_signature
+from bot.context import BotContext
+from db import people
+from db.models import Person
+
+log = logging.getLogger(__name__)
+MAX_CODE_LENGTH = 32
+
+
+async def start(update: Update, context: BotContext) -> None:
+    person = context.person
+    code = context.args[0] if context.args else ""
+    if person is not None:
+        if code and code.upper() != person.invite_code:
+            await update.message.reply_text(texts.START_ALREADY_BOUND_NEW_CODE.format(name=person.name))
+        else:
+            await update.message.reply_text(texts.START_AGAIN.format(name=person.name))
+        return
+    if not code:
+        await update.message.reply_text(texts.WELCOME_UNKNOWN)
+        return
+    if len(code) > MAX_CODE_LENGTH:
+        await update.message.reply_text(texts.START_UNKNOWN_CODE)
+        return
+    result = await people.bind_telegram(
+        context.session, code, update.effective_user.id, update.effective_chat.id, context.services.now()
+    )
+    if result.outcome is people.BindOutcome.BOUND and result.person is not None:
+        await context.session.commit()
+        await sync_menu(context, result.person)
+        bound = result.person
+        await update.message.reply_text(
+            texts.START_BOUND.format(name=bound.name, unit=bound.unit or "—", roles=texts.role_list(bound.roles))
+        )
+        return
+    refusal = {
+        people.BindOutcome.UNKNOWN_CODE: texts.START_UNKNOWN_CODE,
+        people.BindOutcome.USED_CODE: texts.START_USED_CODE,
+        people.BindOutcome.INACTIVE: texts.START_INACTIVE_CODE,
+    }[result.outcome]
+    await update.message.reply_text(refusal)
+
+
+async def sync_menu(context: BotContext, person: Person) -> None:
+    """Give this person's chat the command menu of their roles; a failure only costs the menu."""
+    signature = menu_signature(person.roles)
+    if person.chat_id is None or person.menu_signature == signature:
+        return
+    commands = [BotCommand(c.name, c.description) for c in commands_for(person.roles)]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
+    except TelegramError as exc:
+        log.warning("could not set the command menu for person %s: %s", person.id, exc)
+        return
+    person.menu_signature = signature
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    person = context.person
+    assert person is not None  # the gate lets only bound people past, except /start
+    lines = [texts.HELP_HEADER.format(name=person.name)]
+    for command in commands_for(person.roles):
+        usage = f"（{command.usage}）" if command.usage else ""
+        lines.append(f"/{command.name} — {command.description}{usage}")
+    lines.append("")
+    lines.append(texts.HELP_FOOTER)
+    await update.message.reply_text("\n".join(lines))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Reached only when no conversation claimed /cancel, so there is nothing to cancel."""
+    await update.message.reply_text(texts.NOTHING_TO_CANCEL)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    command = (update.message.text or "").split(maxsplit=1)[0][:32]
+    await update.message.reply_text(texts.UNKNOWN_COMMAND.format(command=command))
+
+
+async def unsupported_message(update: Update, context: BotContext) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.UNSUPPORTED_MESSAGE)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("cancel", cancel))
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Last in the group: whatever no feature claimed."""
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unsupported_message))

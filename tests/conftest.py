@@ -1,0 +1,123 @@
+"""Shared fixtures: a migrated database on SQLite (and PostgreSQL when TEST_DATABASE_URL is
+set), and the real Application wired to an in-process recording Bot API."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_application
+from bot.config import DEFAULT_CONFIG, Config, load_config
+from bot.local_chat import LocalChat, LocalUser
+from bot.local_request import BotMessage, LocalRequest
+from bot.services import Services, make_services
+from db import people
+from db.migrate import upgrade
+from db.roster import parse_roster
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ROSTER = """\
+- {id: "C01", name: 张明, unit: 组织科, roles: cadre, level: 乡科级}
+- {id: "C02", name: 李华, unit: 组织科, roles: cadre}
+- {id: "C03", name: 王芳, unit: 干部科, roles: cadre, target: 60}
+- {id: "S01", name: 赵强, unit: 组织科, roles: cadre;supervisor, supervises: 组织科}
+- {id: "A01", name: 陈静, unit: 办公室, roles: admin}
+"""
+
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    url = make_url(base_url)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test: a SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set: the PostgreSQL variant runs in CI (.ci/run)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(base, schema)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(DEFAULT_CONFIG, env={})
+
+
+class BotHarness:
+    """The real bot, in-process: users send text, press buttons and upload files."""
+
+    def __init__(self, services: Services, request: LocalRequest) -> None:
+        self.services = services
+        self.request = request
+        self.app = build_application(services, request=request)
+        self.chat = LocalChat(self.app, request)
+        self._next_user_id = 500_000
+
+    def set_time(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self.services.clock = lambda: moment
+
+    async def import_roster(self, text: str = ROSTER, filename: str = "roster.yaml") -> None:
+        async with self.services.db.session() as session:
+            await people.import_roster(session, parse_roster(filename, text.encode()))
+            await session.commit()
+
+    async def invite_code(self, external_id: str) -> str:
+        async with self.services.db.session() as session:
+            person = await people.by_external_id(session, external_id)
+            assert person is not None, external_id
+            return person.invite_code
+
+    def stranger(self, name: str = "访客") -> LocalUser:
+        self._next_user_id += 1
+        return LocalUser(self._next_user_id, name)
+
+    async def join(self, external_id: str) -> LocalUser:
+        """A new Telegram user who binds to `external_id` with its invite code."""
+        user = self.stranger(external_id)
+        replies = await self.send(user, f"/start {await self.invite_code(external_id)}")
+        assert "绑定成功" in replies[-1].text, replies
+        return user
+
+    async def send(self, user: LocalUser, text: str) -> list[BotMessage]:
+        return await self.chat.send(user, text)
+
+    async def press(self, user: LocalUser, shown: BotMessage, label: str) -> list[BotMessage]:
+        return await self.chat.press(user, shown, label)
+
+    async def upload(self, user: LocalUser, filename: str, content: bytes) -> list[BotMessage]:
+        return await self.chat.upload(user, filename, content)
+
+
+@pytest.fixture
+async def harness(database_url: str, config: Config) -> AsyncIterator[BotHarness]:
+    upgrade(database_url)
+    services = make_services(config, database_url=database_url)
+    services.clock = lambda: datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    bot = BotHarness(services, LocalRequest(bot_username="cadrebot_test"))
+    await bot.app.initialize()
+    try:
+        yield bot
+    finally:
+        await bot.app.shutdown()
