@@ -12,7 +12,7 @@ from telegram.request import BaseRequest
 from bot.commands import GUEST_COMMANDS
 from bot.context import BotContext, CadreApplication
 from bot.services import Services
-from handlers import errors, gate, roster, start, uploads
+from handlers import ask, errors, gate, knowledge_admin, roster, start, uploads
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,11 @@ def register_handlers(app: CadreApplication) -> None:
     """Order matters inside a group: features first, then the catch-alls."""
     gate.register(app)
     start.register(app)
+    ask.register(app)
+    knowledge_admin.register(app)
     roster.register(app)
     uploads.register(app)
+    ask.register_plain_text(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
 

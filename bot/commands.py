@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVERYONE = frozenset({"cadre", "supervisor", "admin"})
+ADMIN = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,11 @@ class Command:
 # In the order /help shows them.
 COMMANDS: tuple[Command, ...] = (
     Command("help", "查看可用功能", EVERYONE),
+    Command("ask", "提问政策和业务问题（也可直接发文字）", EVERYONE, "/ask 问题"),
     Command("cancel", "取消当前操作", EVERYONE),
-    Command("invites", "导出尚未绑定人员的邀请码", frozenset({"admin"})),
+    Command("gaps", "查看没答上和被点 👎 的问题", ADMIN, "/gaps 天数"),
+    Command("reload", "重新加载知识库", ADMIN),
+    Command("invites", "导出尚未绑定人员的邀请码", ADMIN),
 )
 
 # What someone who has not joined sees in the menu.

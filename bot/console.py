@@ -8,6 +8,7 @@ console itself. Everything the bot does here, it does the same way on Telegram.
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +24,7 @@ from db.roster import parse_roster
 
 DEMO_ROSTER = Path(__file__).with_name("demo_roster.yaml")
 DEMO_DATABASE = "data/demo.db"
-STRANGER = LocalUser(999_999, "访客")
+NEWCOMER = "1006"  # left unbound so a newcomer can try joining with an invite code
 
 CONSOLE_HELP = """控制台命令（以冒号开头）：
   :who            列出演示人员        :as 姓名或编号   切换说话人
@@ -34,8 +35,9 @@ CONSOLE_HELP = """控制台命令（以冒号开头）：
 
 
 def demo_user(person: Person) -> LocalUser:
-    # Demo people use their staff number as their Telegram id, so bindings are stable.
-    return LocalUser(int(person.external_id), person.name)
+    # Demo people are bound under their staff number as Telegram id, so bindings are stable
+    # across console runs; someone who joined in the console keeps the id they joined with.
+    return LocalUser(person.telegram_user_id or int(person.external_id), person.name)
 
 
 class Console:
@@ -47,7 +49,7 @@ class Console:
         self.request = LocalRequest(bot_username=config.bot.username)
         self.app = build_application(self.services, request=self.request)
         self.chat = LocalChat(self.app, self.request)
-        self.speaker: LocalUser = STRANGER
+        self.speaker = self._stranger()
         self.speaker_label = "访客"
         self.last_shown: BotMessage | None = None
         self.output_dir = config.resolve("data/console-out")
@@ -62,13 +64,14 @@ class Console:
 
     async def close(self) -> None:
         await self.app.shutdown()
+        await self.services.db.dispose()
 
     async def _seed_demo(self) -> None:
         rows = parse_roster(DEMO_ROSTER.name, DEMO_ROSTER.read_bytes())
         async with self.services.db.session() as session:
             await people.import_roster(session, rows)
             for person in await people.all_people(session):
-                if not person.is_bound and person.external_id != "1006":
+                if not person.is_bound and person.external_id != NEWCOMER:
                     user = demo_user(person)
                     await people.bind_telegram(session, person.invite_code, user.user_id, user.user_id)
             await session.commit()
@@ -79,6 +82,10 @@ class Console:
                 if key in (person.external_id, person.name):
                     return person
         return None
+
+    def _stranger(self) -> LocalUser:
+        """A Telegram user nobody has seen yet (a new one each time: the last may have joined)."""
+        return LocalUser(random.randrange(10**8, 10**9), "访客")
 
     def _speak_as(self, person: Person) -> None:
         from bot.texts import role_list
@@ -127,7 +134,7 @@ class Console:
                 self._speak_as(person)
                 self._print(f"（现在以 {self.speaker_label} 的身份说话）")
         elif command == "new":
-            self.speaker, self.speaker_label, self.last_shown = STRANGER, "访客", None
+            self.speaker, self.speaker_label, self.last_shown = self._stranger(), "访客", None
             self._print("（现在以未绑定的陌生人身份说话）")
         elif command == "invites":
             await self._list_invites()

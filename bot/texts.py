@@ -93,3 +93,33 @@ def human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / 1024 / 1024:.1f} MB"
     return f"{max(1, size // 1024)} KB"
+
+# --- knowledge Q&A ------------------------------------------------------------------------
+ASK_EMPTY = "请在 /ask 后面写上您的问题，例如：/ask 三会一课多久开一次"
+ASK_NOTHING_TO_MATCH = "没看懂这条消息😊 请用文字描述您的问题，例如「党费怎么交」。"
+ASK_SOURCE = "来源：{source}"
+ASK_SUGGEST = "没有完全对上，您是不是想问："
+ASK_NONE = (
+    "抱歉，知识库里暂时没有找到这个问题的答案。问题已经记录，管理员会据此补充。\n"
+    "可以换个说法再问，或把关键词说得具体些（如「党费 比例」）。"
+)
+FEEDBACK_UP = "👍 有用"
+FEEDBACK_DOWN = "👎 没用"
+FEEDBACK_THANKS_UP = "谢谢反馈！"
+FEEDBACK_THANKS_DOWN = "谢谢反馈，已转给管理员改进这条解答。"
+RELATED_PREFIX = "相关："
+ENTRY_GONE = "这条内容已经更新或下线了，请重新提问。"
+
+# --- knowledge admin -----------------------------------------------------------------------
+RELOAD_OK = "知识库已重新加载：共 {count} 条。{warnings}"
+RELOAD_FAILED = "知识库有错误，未重新加载（仍在使用原来的 {count} 条）：\n{errors}"
+RELOAD_WARNINGS = "\n提示 {count} 条：\n{lines}"
+KB_INSTALLED = "已更新知识库文件 {filename}：现共 {count} 条，立即生效。原文件已备份。{warnings}"
+KB_REJECTED = "文件 {filename} 未生效（知识库保持原样）。错误如下：\n{errors}"
+GAPS_HEADER = "近 {days} 天未答上或被点 👎 的问题（按次数排序）："
+GAPS_LINE = "{rank}. {example}（{count} 次{down}）\n   最接近：{closest}"
+GAPS_DOWN = "，👎 {count}"
+GAPS_CLOSEST_NONE = "无"
+GAPS_NONE = "近 {days} 天没有未答上或被点 👎 的问题。"
+GAPS_BAD_DAYS = "天数应为 1 到 365 之间的整数，例如：/gaps 7"
+MORE_ERRORS = "……另有 {count} 条错误"

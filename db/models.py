@@ -113,3 +113,21 @@ class Supervision(Base):
     unit: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
     person: Mapped[Person] = relationship(back_populates="supervision_rows")
+
+
+class Question(Base):
+    """Every question asked, with what the matcher made of it and what the asker thought.
+
+    Unanswered ("none") and thumbs-down questions are what admins grow the base from.
+    """
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(10))  # answer | suggest | none
+    entry_id: Mapped[str | None] = mapped_column(String(100))  # best candidate, even when not answered
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    feedback: Mapped[str | None] = mapped_column(String(10))  # up | down
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

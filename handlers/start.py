@@ -6,7 +6,7 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.commands import commands_for, menu_signature
@@ -99,7 +99,13 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", cancel))
 
 
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button no feature recognises: old, from a removed feature, or forged."""
+    await update.callback_query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+
+
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Last in the group: whatever no feature claimed."""
+    app.add_handler(CallbackQueryHandler(stale_button))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unsupported_message))

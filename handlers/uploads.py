@@ -11,6 +11,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot import texts
 from bot.context import BotContext
 from db.roster import MAX_ROSTER_BYTES
+from handlers.knowledge_admin import install_upload
 from handlers.roster import import_roster_upload
 
 MAX_UPLOAD_BYTES = MAX_ROSTER_BYTES
@@ -41,8 +42,6 @@ async def on_document(update: Update, context: BotContext) -> None:
     filename = document.file_name or "upload"
     content = bytes(await (await document.get_file()).download_as_bytearray())
     if looks_like_knowledge(filename, content):
-        from handlers.knowledge_admin import install_upload
-
         await install_upload(update, context, filename, content)
     elif filename.lower().endswith((".csv", ".yaml", ".yml")):
         await import_roster_upload(update, context, filename, content)

@@ -4,6 +4,7 @@ set), and the real Application wired to an in-process recording Bot API."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
@@ -59,9 +60,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+HANDLER_KB = PROJECT_ROOT / "tests" / "data" / "handler_kb"
+
+
 @pytest.fixture
-def config() -> Config:
-    return load_config(DEFAULT_CONFIG, env={})
+def config(tmp_path: Path) -> Config:
+    """The shipped config, with a small known knowledge base copied where tests may change it."""
+    kb = tmp_path / "kb"
+    shutil.copytree(HANDLER_KB, kb)
+    shipped = load_config(DEFAULT_CONFIG, env={})
+    return shipped.model_copy(update={"knowledge": shipped.knowledge.model_copy(update={"paths": [str(kb)]})})
 
 
 class BotHarness:
@@ -121,3 +129,4 @@ async def harness(database_url: str, config: Config) -> AsyncIterator[BotHarness
         yield bot
     finally:
         await bot.app.shutdown()
+        await services.db.dispose()

@@ -1,0 +1,142 @@
+"""Questions in the cadre's own words → the right knowledge entry, a few suggestions, or an honest none."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.context import BotContext
+from bot.render import render_chunks, to_html
+from db import questions
+from knowledge.matcher import MatchResult
+from knowledge.schema import Entry
+
+CALLBACK_PREFIX = "kb"
+MAX_CALLBACK_BYTES = 64
+
+
+def _callback(*parts: object) -> str | None:
+    data = ":".join([CALLBACK_PREFIX, *map(str, parts)])
+    return data if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+
+
+async def ask_text(update: Update, context: BotContext) -> None:
+    await answer_question(update, context, update.message.text or "")
+
+
+async def ask_command(update: Update, context: BotContext) -> None:
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await update.message.reply_text(texts.ASK_EMPTY)
+        return
+    await answer_question(update, context, question)
+
+
+async def answer_question(update: Update, context: BotContext, question: str) -> None:
+    store = context.services.knowledge
+    result = store.match(question)
+    logged = await questions.log_question(
+        context.session, context.person.id if context.person else None, question, result.outcome,
+        result.candidates[0].entry.id if result.candidates else None,
+        result.candidates[0].score if result.candidates else 0.0, context.services.now(),
+    )
+    await context.session.commit()
+    if result.outcome == "answer" and result.best is not None:
+        await send_entry(update, context, result.best, logged.id)
+    elif result.outcome == "suggest":
+        await update.message.reply_text(texts.ASK_SUGGEST, reply_markup=_suggestions(result, logged.id))
+    elif not any(ch.isalnum() for ch in question):
+        await update.message.reply_text(texts.ASK_NOTHING_TO_MATCH)
+    else:
+        await update.message.reply_text(texts.ASK_NONE)
+
+
+def _suggestions(result: MatchResult, question_id: int) -> InlineKeyboardMarkup:
+    rows = []
+    for candidate in result.suggestions[:3]:
+        data = _callback("pick", question_id, candidate.entry.id)
+        if data:
+            rows.append([InlineKeyboardButton(candidate.entry.question[:60], callback_data=data)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def send_entry(update: Update, context: BotContext, entry: Entry, question_id: int | None) -> None:
+    """The answer in as many messages as it needs; source, related and feedback on the last."""
+    body = entry.answer
+    if entry.source:
+        body = f"{body.rstrip()}\n\n{texts.ASK_SOURCE.format(source=entry.source)}"
+    chunks = render_chunks(f"**{entry.question}**\n{body}")
+    chat = update.effective_chat
+    for chunk in chunks[:-1]:
+        await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
+    await context.bot.send_message(
+        chat.id, chunks[-1], parse_mode=ParseMode.HTML, reply_markup=_entry_buttons(context, entry, question_id)
+    )
+
+
+def _entry_buttons(context: BotContext, entry: Entry, question_id: int | None) -> InlineKeyboardMarkup | None:
+    rows = []
+    for related_id in entry.related[:3]:
+        related = context.services.knowledge.get(related_id)
+        data = _callback("show", related_id)
+        if related is not None and data:
+            rows.append([InlineKeyboardButton(f"{texts.RELATED_PREFIX}{related.question[:50]}", callback_data=data)])
+    if question_id is not None:
+        rows.append([
+            InlineKeyboardButton(texts.FEEDBACK_UP, callback_data=_callback("up", question_id)),
+            InlineKeyboardButton(texts.FEEDBACK_DOWN, callback_data=_callback("down", question_id)),
+        ])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """kb:show:<entry>, kb:pick:<question>:<entry>, kb:up:<question>, kb:down:<question>."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    person_id = context.person.id if context.person else -1
+    if action == "show" and len(parts) == 3:
+        await _show(update, context, parts[2], None)
+    elif action == "pick" and len(parts) == 4 and parts[2].isdigit():
+        if await questions.resolve_suggestion(context.session, int(parts[2]), person_id, parts[3]):
+            await _show(update, context, parts[3], int(parts[2]))
+        else:
+            await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+    elif action in ("up", "down") and len(parts) == 3 and parts[2].isdigit():
+        if await questions.record_feedback(context.session, int(parts[2]), person_id, action):
+            await query.answer(texts.FEEDBACK_THANKS_UP if action == "up" else texts.FEEDBACK_THANKS_DOWN)
+            await query.edit_message_reply_markup(reply_markup=_without_feedback(query.message.reply_markup))
+        else:
+            await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+    else:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+
+
+async def _show(update: Update, context: BotContext, entry_id: str, question_id: int | None) -> None:
+    entry = context.services.knowledge.get(entry_id)
+    if entry is None:
+        await update.callback_query.answer(texts.ENTRY_GONE, show_alert=True)
+        return
+    await update.callback_query.answer()
+    await send_entry(update, context, entry, question_id)
+
+
+def _without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """Keep the related-entry buttons, drop the 👍/👎 row once it has been used."""
+    if markup is None:
+        return None
+    rows = [row for row in markup.inline_keyboard if not any(
+        (b.callback_data or "").startswith((f"{CALLBACK_PREFIX}:up:", f"{CALLBACK_PREFIX}:down:")) for b in row)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CALLBACK_PREFIX}:"))
+
+
+def register_plain_text(app: Application) -> None:  # type: ignore[type-arg]
+    """Plain text that no conversation claimed is a question; registered after the features."""
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, ask_text))

@@ -1,0 +1,90 @@
+"""The `cadrebot` command as an admin and a newcomer use it: roster import, invites, console."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CADREBOT = [sys.executable, "-m", "bot.cli"]
+
+ROSTER_CSV = """id,name,unit,roles,supervises,target,level
+C01,张明,组织科,cadre,,,乡科级
+A01,陈静,办公室,admin,,,
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "config.yaml").write_text(
+        f"database:\n  url: sqlite:///data/cli.db\nknowledge:\n  paths: [{PROJECT_ROOT / 'knowledge' / 'base'}]\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def cadrebot(workdir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    env.update(CADREBOT_CONFIG=str(workdir / "config.yaml"), PYTHONPATH=str(PROJECT_ROOT))
+    return subprocess.run(
+        [*CADREBOT, *args], cwd=workdir, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_roster_import_then_invites_as_csv(workdir: Path) -> None:
+    (workdir / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
+    imported = cadrebot(workdir, "roster", "import", "roster.csv")
+    assert imported.returncode == 0, imported.stderr
+    assert "2 new" in imported.stdout
+    again = cadrebot(workdir, "roster", "import", "roster.csv")
+    assert "0 new" in again.stdout and "2 unchanged" in again.stdout
+    invites = cadrebot(workdir, "roster", "invites", "--format", "csv")
+    lines = invites.stdout.splitlines()
+    assert lines[0] == "id,name,code,link"
+    ids = [line.split(",")[0] for line in lines[1:]]
+    assert ids == ["A01", "C01"]
+    code, link = lines[2].split(",")[2:]
+    assert link == f"https://t.me/cadrebot?start={code}"
+
+
+def test_malformed_roster_names_row_and_column_and_imports_nothing(workdir: Path) -> None:
+    (workdir / "bad.csv").write_text(ROSTER_CSV + "C02,李华,组织科,chief,,,\n", encoding="utf-8")
+    result = cadrebot(workdir, "roster", "import", "bad.csv")
+    assert result.returncode == 1
+    assert "第 4 行" in result.stderr and "roles" in result.stderr
+    assert cadrebot(workdir, "roster", "invites", "--format", "csv").stdout.strip() == "id,name,code,link"
+
+
+def test_bad_config_stops_with_one_line_naming_the_key(workdir: Path) -> None:
+    (workdir / "config.yaml").write_text("bot:\n  mode: carrier-pigeon\n", encoding="utf-8")
+    result = cadrebot(workdir, "db", "upgrade")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "bot.mode" in result.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_database(workdir: Path) -> None:
+    result = cadrebot(workdir, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "data" / "cli.db").exists()
+
+
+def test_run_without_token_opens_the_console_and_shows_help_per_role(workdir: Path) -> None:
+    result = cadrebot(workdir, "run", stdin="/help\n:as 陈静\n/help\n:quit\n")
+    assert result.returncode == 0, result.stderr
+    first_line, *rest = result.stdout.splitlines()
+    assert "TELEGRAM_BOT_TOKEN" in first_line and "console" in first_line
+    transcript = "\n".join(rest)
+    cadre_part, admin_part = transcript.split(":as 陈静")
+    assert "张明，您可以使用以下功能" in cadre_part and "/invites" not in cadre_part
+    assert "陈静，您可以使用以下功能" in admin_part and "/invites" in admin_part
+
+
+def test_console_newcomer_can_join_with_an_invite_code(workdir: Path) -> None:
+    listing = cadrebot(workdir, "console", stdin=":invites\n:quit\n").stdout
+    code = listing.split("/start ")[1].split()[0]
+    result = cadrebot(workdir, "console", stdin=f":new\n/start {code}\n/help\n:quit\n")
+    assert "绑定成功" in result.stdout and "刘洋，您可以使用以下功能" in result.stdout
