@@ -75,6 +75,8 @@ async def help_command(update: Update, context: BotContext) -> None:
         lines.append(f"/{command.name} — {command.description}{usage}")
     lines.append("")
     lines.append(texts.HELP_FOOTER)
+    if person.has_role("admin"):
+        lines.append(texts.HELP_ADMIN_FOOTER)
     await update.message.reply_text("\n".join(lines))
 
 
