@@ -19,11 +19,11 @@ NO_TOKEN_LINE = "No TELEGRAM_BOT_TOKEN set: starting the offline console on demo
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "action"):
+    if not hasattr(args, "func"):
         parser.print_help()
         return 2
     try:
-        return int(args.action(args) or 0)
+        return int(args.func(args) or 0)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
@@ -36,20 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="cadrebot", description="组工学习助手 (cadrebot)")
     sub = parser.add_subparsers(title="commands")
-    sub.add_parser("run", help="start the bot (offline console when no token is set)").set_defaults(action=cmd_run)
-    sub.add_parser("console", help="chat with the bot offline, on demo data").set_defaults(action=cmd_console)
+    sub.add_parser("run", help="start the bot (offline console when no token is set)").set_defaults(func=cmd_run)
+    sub.add_parser("console", help="chat with the bot offline, on demo data").set_defaults(func=cmd_console)
 
     db = sub.add_parser("db", help="database").add_subparsers(title="db commands")
-    db.add_parser("upgrade", help="apply migrations").set_defaults(action=cmd_db_upgrade)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
     roster = sub.add_parser("roster", help="people and roles").add_subparsers(title="roster commands")
     importer = roster.add_parser("import", help="import a roster file (.csv or .yaml)")
     importer.add_argument("file", type=Path)
-    importer.set_defaults(action=cmd_roster_import)
+    importer.set_defaults(func=cmd_roster_import)
     invites = roster.add_parser("invites", help="list invite codes and links")
     invites.add_argument("--format", choices=("csv", "table"), default="table")
     invites.add_argument("--all", action="store_true", help="include people who have already joined")
-    invites.set_defaults(action=cmd_roster_invites)
+    invites.set_defaults(func=cmd_roster_invites)
 
     kb_commands.register(sub, lambda: load_config().knowledge)
     return parser
