@@ -1,0 +1,1 @@
+"""End-to-end tests: cadrebot against a local Bot API emulator (see README.md)."""
