@@ -12,7 +12,12 @@ from telegram.request import BaseRequest
 from bot.commands import GUEST_COMMANDS
 from bot.context import BotContext, CadreApplication
 from bot.services import Services
-from handlers import ask, errors, gate, knowledge_admin, roster, start, uploads
+from bot.reminders import plan_reminders, render_reminders
+from bot.scheduler import Scheduler
+from bot.talk_prompts import plan_talks, render_preparation, render_talks
+from handlers import (
+    ask, credits, errors, gate, knowledge_admin, membership, remind, roster, start, study, study_review, talks, uploads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +49,33 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     app: CadreApplication = builder.build()  # type: ignore[assignment]
     register_handlers(app)
+    app.scheduler = build_scheduler(app)
     return app
+
+
+def build_scheduler(app: CadreApplication) -> Scheduler:
+    """What the scheduler plans, in order, and how each kind of delivery is rendered."""
+    return Scheduler(
+        app.bot, app.services,
+        planners=[plan_reminders, plan_talks],
+        renderers={"reminder": render_reminders, "talk": render_talks, "talkprep": render_preparation},
+    )
 
 
 def register_handlers(app: CadreApplication) -> None:
     """Order matters inside a group: features first, then the catch-alls."""
     gate.register(app)
     start.register(app)
+    study.register(app)
     ask.register(app)
     knowledge_admin.register(app)
     roster.register(app)
     uploads.register(app)
+    study_review.register(app)
+    credits.register(app)
+    remind.register(app)
+    talks.register(app)
+    membership.register(app)
     ask.register_plain_text(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
@@ -63,10 +84,13 @@ def register_handlers(app: CadreApplication) -> None:
 async def _post_init(app: CadreApplication) -> None:
     commands = [BotCommand(c.name, c.description) for c in GUEST_COMMANDS]
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    if app.job_queue is not None:
+        app.scheduler.start(app.job_queue)
     log.info("cadrebot ready as @%s", app.bot.username)
 
 
 async def _post_shutdown(app: CadreApplication) -> None:
+    await app.scheduler.resign()
     await app.services.db.dispose()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVERYONE = frozenset({"cadre", "supervisor", "admin"})
+CADRE = frozenset({"cadre"})  # supervisors who are also cadres log and track their own study
 ADMIN = frozenset({"admin"})
 
 
@@ -24,10 +25,15 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("help", "查看可用功能", EVERYONE),
     Command("ask", "提问政策和业务问题（也可直接发文字）", EVERYONE, "/ask 问题"),
+    Command("study", "记录学习", CADRE, "/study 或 /study 专题讲座 2 备注"),
+    Command("credits", "查看学习积分进度", CADRE, "/credits、/credits 2025 或 /credits export"),
+    Command("remind", "提醒设置：静音、暂停、免打扰", EVERYONE, "/remind 或 /remind quiet 22:00-07:30"),
+    Command("talk", "申请谈心谈话", CADRE, "/talk 想谈的话题"),
     Command("cancel", "取消当前操作", EVERYONE),
     Command("gaps", "查看没答上和被点 👎 的问题", ADMIN, "/gaps 天数"),
     Command("reload", "重新加载知识库", ADMIN),
     Command("invites", "导出尚未绑定人员的邀请码", ADMIN),
+    Command("void", "作废一条学习记录", ADMIN, "/void 记录编号 原因"),
 )
 
 # What someone who has not joined sees in the menu.

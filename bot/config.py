@@ -12,8 +12,9 @@ from typing import Any, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.schedule_config import DEFAULT_TALK_TOPICS, ReminderSettings, TalkSettings
 from knowledge.settings import KnowledgeSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,11 +58,126 @@ class DatabaseSettings(_Strict):
     echo: bool = False
 
 
+StudyUnit = Literal["hour", "day", "session", "piece"]
+
+# The most one record may claim, whatever the config says: past these a number is a typo
+# (a working day has no more than 24 hours, a month no more than 31 days).
+UNIT_MAX_AMOUNT: dict[str, float] = {"hour": 24, "day": 31, "session": 10, "piece": 20}
+# Common amounts offered as buttons when an activity names none.
+UNIT_DEFAULT_AMOUNTS: dict[str, tuple[float, ...]] = {
+    "hour": (1, 1.5, 2, 3), "day": (1, 2, 3, 5), "session": (1, 2), "piece": (1, 2),
+}
+
+
+class ActivitySettings(_Strict):
+    """One kind of study a cadre can log, and the rules its records must keep."""
+
+    # The key travels in button data (64 bytes at most), so it is short ASCII, never the name.
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
+    name: str = Field(min_length=1, max_length=20)
+    unit: StudyUnit
+    credits_per_unit: float = Field(gt=0, le=100)
+    daily_cap: float | None = Field(None, gt=0, description="units per activity per local day")
+    note_required: bool = False
+    note_hint: str = Field("", max_length=30, description="what to write in the note, e.g. 书名")
+    needs_confirmation: bool = False
+    aliases: tuple[str, ...] = ()
+    amounts: tuple[float, ...] = ()
+
+    @model_validator(mode="after")
+    def _amounts_within_limits(self) -> ActivitySettings:
+        limit = min(UNIT_MAX_AMOUNT[self.unit], self.daily_cap or UNIT_MAX_AMOUNT[self.unit])
+        if self.daily_cap is not None and self.daily_cap > UNIT_MAX_AMOUNT[self.unit]:
+            raise ValueError(f"daily_cap of {self.key} must not exceed {UNIT_MAX_AMOUNT[self.unit]:g} per {self.unit}")
+        for amount in self.amounts:
+            if not 0 < amount <= limit:
+                raise ValueError(f"amounts of {self.key} must be above 0 and at most {limit:g}")
+        return self
+
+    @property
+    def button_amounts(self) -> tuple[float, ...]:
+        """The amounts offered as buttons: the configured ones, or the unit's usual ones under the cap."""
+        if self.amounts:
+            return self.amounts
+        limit = self.daily_cap or UNIT_MAX_AMOUNT[self.unit]
+        return tuple(a for a in UNIT_DEFAULT_AMOUNTS[self.unit] if a <= limit) or (limit,)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Everything a cadre may type to mean this activity."""
+        return (self.name, self.key, *self.aliases)
+
+
+class TargetSettings(_Strict):
+    """Yearly targets in credits. A person's target is the first that applies of:
+    their roster `target`, by_level[level], by_unit[unit], by_role (first listed role they
+    hold), yearly. Level comes before unit because it carries the regulation's minimum for
+    the person's rank, while a unit rule is a local policy for everyone in it."""
+
+    yearly: float = Field(90, gt=0, le=10_000)
+    by_level: dict[str, float] = {}
+    by_unit: dict[str, float] = {}
+    by_role: dict[str, float] = {}
+
+    @field_validator("by_level", "by_unit", "by_role")
+    @classmethod
+    def _sane_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, target in value.items():
+            if not 0 < target <= 10_000:
+                raise ValueError(f"target for {key!r} must be above 0 and at most 10000")
+        return value
+
+    @field_validator("by_role")
+    @classmethod
+    def _known_roles(cls, value: dict[str, float]) -> dict[str, float]:
+        for role in value:
+            if role not in ("cadre", "supervisor", "admin"):
+                raise ValueError(f"unknown role {role!r} (cadre, supervisor or admin)")
+        return value
+
+
+class StudySettings(_Strict):
+    """Study credits: what counts, how much, by when, and how far back one may log."""
+
+    credit_name: str = Field("学时", min_length=1, max_length=6)
+    year_start_month: int = Field(1, ge=1, le=12, description="each study year begins on the 1st of this month")
+    undo_hours: float = Field(24, ge=0, le=24 * 30)
+    backdate_days: int = Field(30, ge=0, le=366)
+    max_note_chars: int = Field(200, ge=10, le=500)
+    targets: TargetSettings = TargetSettings()
+    activities: tuple[ActivitySettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> StudySettings:
+        """A name, alias or key meaning two activities would make typed input ambiguous."""
+        keys = [a.key for a in self.activities]
+        if len(keys) != len(set(keys)):
+            raise ValueError("activities: every key must be unique")
+        owners: dict[str, str] = {}
+        for activity in self.activities:
+            for name in activity.names:
+                owner = owners.setdefault(name.lower(), activity.key)
+                if owner != activity.key:
+                    raise ValueError(f"activities: {name!r} names both {owner} and {activity.key}")
+        return self
+
+    def activity(self, key: str) -> ActivitySettings | None:
+        return next((a for a in self.activities if a.key == key), None)
+
+    def activity_name(self, key: str) -> str:
+        """The name to show for a stored record; its key if the activity left the config."""
+        activity = self.activity(key)
+        return activity.name if activity else key
+
+
 class Config(_Strict):
     timezone: str = "Asia/Shanghai"
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
+    study: StudySettings = StudySettings()
+    reminders: ReminderSettings = ReminderSettings()
+    talks: TalkSettings = TalkSettings(topics=DEFAULT_TALK_TOPICS)
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
 

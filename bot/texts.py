@@ -6,6 +6,9 @@ stays consistent and a wording fix is one edit.
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.study_input import StudyInputError
 from db.roster import RosterError
 
 ROLE_NAMES = {"cadre": "干部", "supervisor": "分管领导", "admin": "管理员"}
@@ -124,3 +127,262 @@ GAPS_CLOSEST_NONE = "无"
 GAPS_NONE = "近 {days} 天没有未答上或被点 👎 的问题。"
 GAPS_BAD_DAYS = "天数应为 1 到 365 之间的整数，例如：/gaps 7"
 MORE_ERRORS = "……另有 {count} 条错误"
+
+# --- study credits -------------------------------------------------------------------------
+UNIT_NAMES = {"hour": "小时", "day": "天", "session": "次", "piece": "篇"}
+STATUS_NAMES = {"confirmed": "已计入", "pending": "待确认", "rejected": "已退回", "voided": "已作废"}
+
+STUDY_NO_ACTIVITIES = "管理员还没有配置学习类型，暂时无法记录。"
+STUDY_USAGE = (
+    "用法：/study 类型 数量 [日期] [备注]\n"
+    "例如：/study 专题讲座 2 学习二十大报告，/study 网络学院 1.5 昨天\n"
+    "也可以只发 /study，按提示点选。"
+)
+STUDY_PICK_ACTIVITY = "记录学习 📚 请选择学习类型："
+STUDY_PICK_CLOSEST = "没有「{text}」这个学习类型，您是指："
+STUDY_ALL_TYPES = "其他类型…"
+STUDY_ASK_AMOUNT = "{name}：每{unit}计 {per}{credit}{cap}。\n学习了多少{unit}？点选或直接输入数字："
+STUDY_CAP_HINT = "，每天最多 {cap}{unit}"
+STUDY_ASK_DATE = "哪天学习的？点选，或输入日期（如 11-18、11月18日）："
+STUDY_DAY_BUTTONS = ("今天", "昨天", "前天")
+STUDY_ASK_NOTE = "要写个备注吗（如课程或书名）？直接输入，或点「跳过」："
+STUDY_ASK_NOTE_REQUIRED = "请输入备注（必填）：{hint}"
+STUDY_SKIP = "跳过"
+STUDY_CONFIRM = "请确认：\n类型：{name}\n数量：{amount}（{credits}）\n日期：{day}\n备注：{note}{pending}"
+STUDY_CONFIRM_PENDING = "\n此类学习需分管领导确认后才计入。"
+STUDY_NOTE_NONE = "无"
+STUDY_CONFIRM_BUTTON = "✅ 确认"
+STUDY_CANCEL_BUTTON = "取消"
+STUDY_RETRY_HINT = "\n请重新输入，或发送 /cancel 取消。"
+STUDY_SAVED = "已记录：{name} {amount}（+{credits}），{day}。\n{year} 年度累计 {total} / {target}{credit}。"
+STUDY_SAVED_PENDING = (
+    "已提交：{name} {amount}（{credits}），{day}，分管领导确认后计入。\n"
+    "{year} 年度已计入 {total} / {target}{credit}。"
+)
+STUDY_PENDING_NO_SUPERVISOR = "\n目前还没有能确认这条记录的分管领导使用本助手，记录会保持待确认，请提醒分管领导加入。"
+STUDY_UNDO_BUTTON = "撤销"
+STUDY_ALREADY_RECORDED = "已记录过了，不会重复记录。"
+STUDY_UNDONE = "已撤销：{name} {amount}，{day}。\n{year} 年度累计 {total} / {target}{credit}。"
+STUDY_UNDO_TOO_LATE = "记录已超过 {hours} 小时，不能自行撤销。如需更正，请联系管理员作废（记录编号 #{id}）。"
+STUDY_UNDO_ALREADY = "这条记录{status}，无需撤销。"
+STUDY_OVER_CAP = "超出每日上限：{name}每天最多 {cap}，{day}已记录 {logged}，最多还能记 {left}。"
+STUDY_OVER_CAP_FULL = "超出每日上限：{name}每天最多 {cap}，{day}已经记满了。"
+
+_STUDY_PROBLEMS = {
+    "amount_unreadable": "「{value}」不是有效的数量，请写数字，例如 2 或 1.5。",
+    "amount_not_positive": "数量必须大于 0。",
+    "amount_too_precise": "数量最多保留两位小数，例如 1.5。",
+    "amount_too_large": "数量太大了：一条记录最多 {limit}{unit}，请核对。",
+    "amount_not_whole": "{name}按{unit}计，请写整数，例如 1 或 2。",
+    "amount_over_daily_cap": "{name}每天最多记 {limit}{unit}。",
+    "date_unreadable": "看不懂日期「{value}」。可以写：今天、昨天、前天、11-18、2026-11-18 或 11月18日。",
+    "date_future": "不能记录未来的学习（今天是 {day}）。",
+    "date_too_old": "只能补记最近 {limit} 天内的学习（{day}及以后）。",
+    "note_required": "{name}需要填写备注：{hint}。",
+    "note_too_long": "备注最多 {limit} 个字，请精简后再发。",
+}
+
+CREDITS_USAGE = "用法：/credits 查看本年度进度；/credits 2025 查看某一年；/credits export 导出全部记录。"
+CREDITS_HEADER = "📊 {name} · {year} 年度学习积分"
+CREDITS_RANGE = "（{start} 至 {end}）"
+CREDITS_TOTAL = "已计入 {total} / 目标 {target}{credit}"
+CREDITS_AHEAD = "按时间进度今天应达 {expected}{credit}，领先 {gap}{credit} 👍"
+CREDITS_BEHIND = "按时间进度今天应达 {expected}{credit}，落后 {gap}{credit}，加油！"
+CREDITS_ON_PACE = "按时间进度今天应达 {expected}{credit}，正好跟上进度。"
+CREDITS_REACHED = "🎉 已完成年度目标！"
+CREDITS_ENDED_SHORT = "该年度已结束，离目标差 {gap}{credit}。"
+CREDITS_NOT_STARTED = "{year} 年度还没有开始。"
+CREDITS_PENDING = "另有 {pending}{credit}待分管领导确认，确认后计入。"
+CREDITS_BY_ACTIVITY = "分类："
+CREDITS_ACTIVITY_LINE = "· {name}：{amount}，{credits}"
+CREDITS_LATEST = "最近记录："
+CREDITS_RECORD_LINE = "· #{id} {day} {name} {amount} {credits}{status}"
+CREDITS_NONE = "这一年度还没有学习记录。发送 /study 开始记录。"
+CREDITS_EXPORT_CAPTION = "{name}的学习记录，共 {count} 条（含待确认、已退回和已作废的记录）"
+CREDITS_EXPORT_EMPTY = "还没有任何学习记录。发送 /study 开始记录。"
+CREDITS_EXPORT_SHEET = "学习记录"
+CREDITS_EXPORT_HEADERS = (
+    "编号", "学习日期", "学习类型", "数量", "单位", "积分", "状态", "备注", "记录时间", "处理人", "处理时间", "作废原因",
+)
+CREDITS_UNDONE_BY_SELF = "本人撤销"
+
+REVIEW_PROMPT = "请确认学习记录 #{id}：\n{person}（{unit}）\n{name} {amount}（{credits}）\n日期：{day}\n备注：{note}"
+REVIEW_APPROVE = "✅ 通过"
+REVIEW_REJECT = "↩️ 退回"
+REVIEW_APPROVED = "\n\n✅ 已通过（{by}）"
+REVIEW_REJECTED = "\n\n↩️ 已退回（{by}）"
+REVIEW_ALREADY = "这条记录已处理过了。"
+REVIEW_REFUSED = "抱歉，您无法处理这条记录。"
+REVIEW_TOLD_APPROVED = "您 {day} 的「{name}」{amount}已由{by}确认，计入 {credits}。"
+REVIEW_TOLD_REJECTED = "您 {day} 的「{name}」{amount}被{by}退回，未计入。如有疑问，请与{by}沟通。"
+
+VOID_USAGE = "用法：/void 记录编号 原因，例如：/void 12 重复记录"
+VOID_NEEDS_REASON = "请写明作废原因（不超过 {limit} 字），例如：/void {id} 重复记录"
+VOID_NOT_FOUND = "没有编号为 #{id} 的学习记录。"
+VOID_ALREADY = "记录 #{id} {status}，不计入积分，无需再作废。"
+VOID_DONE = "已作废记录 #{id}：{person} · {name} {amount} · {day}。\n原因：{reason}"
+VOID_TOLD = "您 {day} 的学习记录「{name}」{amount}已被管理员作废，不再计入。\n原因：{reason}"
+
+
+def num(value: float) -> str:
+    """1.5 → "1.5", 2.0 → "2", 79.891 → "79.89": no trailing zeros, no exponent."""
+    return f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+
+
+def amount(value: float, unit: str) -> str:
+    return f"{num(value)}{UNIT_NAMES.get(unit, unit)}"
+
+
+def credits(value: float, credit_name: str) -> str:
+    return f"{num(value)}{credit_name}"
+
+
+def day(value: date, today: date | None = None) -> str:
+    """11月20日（今天）; the year only when it is not this year."""
+    shown = f"{value.month}月{value.day}日" if today is None or value.year == today.year else (
+        f"{value.year}年{value.month}月{value.day}日"
+    )
+    relative = {0: "今天", 1: "昨天", 2: "前天"}.get((today - value).days) if today else None
+    return f"{shown}（{relative}）" if relative else shown
+
+
+def study_problem(error: StudyInputError, name: str, unit: str, note_hint: str = "") -> str:
+    """One sentence saying what is wrong with an amount, date or note, and what would do."""
+    template = _STUDY_PROBLEMS.get(error.code, error.code)
+    return template.format(
+        value=error.value, limit=num(error.limit) if error.limit is not None else "",
+        unit=UNIT_NAMES.get(unit, unit), name=name, hint=note_hint or "请简要说明",
+        day=day(error.day) if error.day else "",
+    )
+
+# --- reminders ----------------------------------------------------------------------------
+REMINDER_LOG_ACTIVITY = "✍️ 登记{name}"
+REMINDER_LOG_OTHER = "✍️ 登记其他学习"
+REMINDER_SETTINGS = "⚙️ 提醒设置"
+WHEN_DAILY = "每天 {time}"
+WHEN_WORKDAYS = "工作日 {time}"
+WHEN_WEEKLY = "每周{days} {time}"
+WHEN_FIRST_WORKDAY_MONTH = "每月第一个工作日 {time}"
+WHEN_FIRST_WORKDAY_QUARTER = "每季度第一个工作日 {time}"
+REMIND_HEADER = "您的学习提醒："
+REMIND_NONE = "（目前没有适用于您的提醒）"
+REMIND_ON = "开启"
+REMIND_MUTED = "已静音"
+REMIND_SNOOZED = "⏸ 已暂停，至 {until} 恢复"
+REMIND_QUIET = "🌙 免打扰时段：{quiet}（期间的提醒会在结束后送达）"
+REMIND_QUIET_OFF = "未设置"
+REMIND_FOOTER = "也可以输入：/remind quiet 22:00-07:30 设置免打扰，/remind quiet off 关闭。"
+REMIND_MUTE_ONE = "🔕 静音「{name}」"
+REMIND_UNMUTE_ONE = "🔔 恢复「{name}」"
+REMIND_MUTE_ALL = "🔕 全部静音"
+REMIND_UNMUTE_ALL = "🔔 全部恢复"
+REMIND_SNOOZE = "⏸ 暂停 {days} 天"
+REMIND_UNSNOOZE = "▶️ 取消暂停"
+REMIND_QUIET_PRESET = "🌙 {start}–{end}"
+REMIND_QUIET_CLEAR = "关闭免打扰"
+REMIND_SAVED = "已保存"
+REMIND_USAGE = "用法：/remind 查看和修改提醒；/remind quiet 22:00-07:30 设置免打扰；/remind quiet off 关闭免打扰。"
+REMIND_QUIET_BAD = "没看懂这个时段。请按「开始-结束」的格式输入，例如：/remind quiet 22:00-07:30"
+REMIND_QUIET_SET = "好的，{start}–{end} 为免打扰时段，期间的提醒会在结束后送达。"
+REMIND_QUIET_CLEARED = "已关闭免打扰时段。"
+
+# --- talks (谈心谈话) ----------------------------------------------------------------------
+TALK_PROMPT = "💬 谈心谈话提醒\n该与 {name}（{unit}）谈心谈话了。"
+TALK_PROMPT_LAST = "上次谈话：{last}；按每 {cadence} 天一次，{due}到期。"
+TALK_NEVER = "尚无记录"
+TALK_PROMPT_POINTS = "建议话题："
+TALK_POINT_REQUESTED = "本人希望谈：{topic}"
+TALK_POINT_BEHIND = "学习进度：今年已完成 {total}/{target} {credit_name}，落后进度 {gap} {credit_name}，了解原因和困难"
+TALK_POINT_FIRST = "首次谈心谈话：全面了解思想、工作和生活情况"
+TALK_POINT_LONG_GAP = "距上次谈话已 {days} 天，全面了解近况"
+TALK_POINT_REJECTED = "近期有学习记录被退回，听听情况、帮助改进"
+TALK_DONE = "✅ 已谈"
+TALK_LATER = "⏰ 推迟一周"
+TALK_LOG = "📋 查看记录"
+TALK_RECORDED_SHORT = "已记录"
+TALK_RECORDED = (
+    "已记录与 {name} 的谈心谈话（{day}）。\n"
+    "如需记下谈话要点，请直接回复（仅您本人可见，谈话对象和其他人都看不到）；不需要请点「跳过」。"
+)
+TALK_SKIP_NOTES = "跳过"
+TALK_NOTES_SAVED = "谈话要点已保存，仅您本人可见。"
+TALK_NOTES_SKIPPED = "好的，不记要点。"
+TALK_NOTES_TOO_LONG = "要点太长了，请控制在 {limit} 字以内后重新发送。"
+TALK_POSTPONED_SHORT = "已推迟"
+TALK_POSTPONED = "好的，与 {name} 的谈话推迟到 {day}，届时再提醒您。"
+TALK_LOG_HEADER = "与 {name} 的谈心谈话记录："
+TALK_LOG_EMPTY = "还没有与 {name} 的谈心谈话记录。"
+TALK_LOG_NOTES = "  要点（仅您可见）：{notes}"
+TALK_PREPARE = (
+    "📝 谈心谈话预告：{supervisor} 同志计划在 {day} 前后与您谈心谈话。\n"
+    "可以提前想一想：近期思想和工作情况、遇到的困难、学习进度，以及对组织的意见建议。"
+    "如有特别想谈的话题，可发送 /talk 话题。"
+)
+TALK_REQUEST_USAGE = "请在 /talk 后写上想谈的话题，例如：/talk 工作压力比较大，想听听意见"
+TALK_TOPIC_TOO_LONG = "话题请控制在 {limit} 字以内。"
+TALK_REQUEST_TO_SUPERVISOR = "💬 {name}（{unit}）希望与您谈心谈话。\n话题：{topic}"
+TALK_REQUEST_SENT = "已转告您的分管领导，话题：{topic}。会尽快与您约谈。"
+TALK_REQUEST_NO_SUPERVISOR = "已记录您的谈话申请（话题：{topic}）。您所在单位暂未设置分管领导，管理员会协助安排。"
+
+# --- digests -------------------------------------------------------------------------------
+# Weekly supervisor digest (bot/digest_text.py), its chart (bot/charts.py) and the /export
+# workbook (bot/workbooks.py). Person and unit lines are kept short: a page must fit a phone.
+DIGEST_STATUS_EMOJI = {"on_track": "✅", "behind": "⚠️", "far_behind": "🔴"}
+DIGEST_STATUS_NAMES = {"on_track": "进度正常", "behind": "进度落后", "far_behind": "严重落后"}
+DIGEST_UNREACHABLE = "📵"
+DIGEST_UNIT_TITLE = "📋 {unit} 学习周报 · {start}—{end}"
+DIGEST_UNIT_TITLE_CONTINUED = "📋 {unit} 学习周报（续）"
+DIGEST_UNIT_TOTALS = "本周合计 {week} · {year} 年度合计 {total}（{count} 人）"
+DIGEST_ATTENTION_HEADER = "需要关注："
+DIGEST_ATTENTION_NONE = "本周没有需要特别关注的同志 👍"
+DIGEST_ATTENTION_LINE = "{emoji} {name}：{reasons}"
+DIGEST_REASONS = {
+    "far_behind": "严重落后，差 {gap}",
+    "behind": "进度落后，差 {gap}",
+    "unreachable": "📵 助手联系不上",
+    "talk_overdue": "谈话逾期",
+}
+DIGEST_REASON_SEPARATOR = "；"
+DIGEST_PERSON_LINE = "{emoji} {name}{unreachable} 全年 {year}/{target}（{percent}）· 本周 {week}"
+DIGEST_PERSON_DETAIL = "　　最近学习 {last_study} · {talk}"
+DIGEST_PERCENT_NONE = "—"
+DIGEST_NEVER = "无"
+DIGEST_TALK_OVERDUE = "谈话逾期"
+DIGEST_TALK_OVERDUE_SINCE = "谈话逾期（应于 {due} 前）"
+DIGEST_TALK_DUE = "谈话 {due} 到期"
+DIGEST_TALK_LAST = "上次谈话 {last}"
+DIGEST_TALK_NONE = "暂无谈话记录"
+DIGEST_NO_PEOPLE = "本单位暂无在册人员。"
+DIGEST_PAGE = "第 {page}/{pages} 页"
+
+ORG_DIGEST_TITLE = "🏛 各单位学习周报 · {start}—{end}"
+ORG_DIGEST_TITLE_CONTINUED = "🏛 各单位学习周报（续）"
+ORG_DIGEST_TOTALS = "{units} 个单位、{people} 人 · 本周合计 {week} · {year} 年度合计 {total}"
+ORG_DIGEST_COUNTS = "全部：✅ {on_track}  ⚠️ {behind}  🔴 {far_behind} · 谈话逾期 {overdue} · 📵 {unreachable}"
+ORG_DIGEST_LEGEND = "✅ 进度正常  ⚠️ 落后  🔴 严重落后  📵 助手联系不上"
+ORG_DIGEST_LINE = "{unit}（{people} 人）✅{on_track} ⚠️{behind} 🔴{far_behind} · 本周 {week} · 全年 {year}{extras}"
+ORG_DIGEST_OVERDUE = " · 谈话逾期 {count}"
+ORG_DIGEST_UNREACHABLE = " · 📵{count}"
+ORG_DIGEST_NO_UNITS = "暂无单位数据。"
+
+CHART_TITLE = "{unit} · {year} 年度学习进度"
+CHART_SUBTITLE = "截至 {day} · 共 {count} 人 · 按进度排序，最需关注的在上"
+CHART_XLABEL = "全年累计{credit}"
+CHART_LEGEND_STATUS = {"on_track": "进度正常", "behind": "落后", "far_behind": "严重落后"}
+CHART_LEGEND_EXPECTED = "按时间进度应达"
+CHART_LEGEND_TARGET = "年度目标"
+CHART_VALUE = "{year}/{target}"
+CHART_EMPTY = "本单位暂无人员"
+
+EXPORT_PEOPLE_SHEET = "人员汇总"
+EXPORT_PEOPLE_HEADERS = (
+    "姓名", "单位", "本期{credit}", "全年{credit}", "年度目标", "完成率", "状态", "最近学习", "上次谈话", "能否联系",
+)
+EXPORT_TOTAL_ROW = "合计"
+EXPORT_RECORDS_SHEET = "学习记录"
+EXPORT_RECORDS_HEADERS = ("日期", "姓名", "活动", "数量", "单位", "{credit}", "状态", "备注", "登记时间")
+EXPORT_TALKS_SHEET = "谈心谈话"
+# Talk notes stay between the two people: the export never has a column for them.
+EXPORT_TALKS_HEADERS = ("日期", "分管领导", "谈话对象", "记录人")
+EXPORT_YES = "是"
+EXPORT_NO = "否"

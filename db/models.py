@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models: what the bot remembers about people and their roles.
+"""Typed SQLAlchemy models: what the bot remembers about people, their roles, questions and study.
 
 Times are stored in UTC and always come back timezone-aware (SQLite forgets the zone,
 so the UTCDateTime type puts it back); naive datetimes never leave this module.
@@ -6,9 +6,12 @@ so the UTCDateTime type puts it back); naive datetimes never leave this module.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("cadre", "supervisor", "admin")
@@ -131,3 +134,163 @@ class Question(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(10))  # up | down
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+STUDY_STATUSES = ("confirmed", "pending", "rejected", "voided")
+
+
+class StudyRecord(Base):
+    """One piece of study a cadre logged. Never deleted: an undo or an admin's void only
+    changes the status and says who did it, so exports keep the whole history.
+
+    Amounts and credits are stored as integer hundredths: sums are then exact on every
+    database (SQLite has no exact decimal type), and two decimals are all anyone logs.
+    """
+
+    __tablename__ = "study_records"
+    # Ranges of one person's days (latest records, the daily cap, weekly totals).
+    __table_args__ = (Index("ix_study_records_person_day", "person_id", "study_date", "activity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    activity: Mapped[str] = mapped_column(String(20))  # the config key, stable across renames
+    unit: Mapped[str] = mapped_column(String(10))
+    amount_hundredths: Mapped[int] = mapped_column(Integer)
+    credits_hundredths: Mapped[int] = mapped_column(Integer)
+    study_date: Mapped[date] = mapped_column(Date)  # the local day the study happened
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(10))  # one of STUDY_STATUSES
+    # One per draft or message: a second 确认 press or a retried update finds the first record.
+    client_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # supervisor, for pending ones
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # the cadre (undo) or an admin
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def amount(self) -> float:
+        return self.amount_hundredths / 100
+
+    @property
+    def credits(self) -> float:
+        return self.credits_hundredths / 100
+
+
+class StudyMonthTotal(Base):
+    """Running sums of one person's records per month, activity and status.
+
+    A study year is whole months, so /credits reads a few dozen of these rows instead of
+    every record of the year. db/credits.py changes them in the same transaction as the
+    records, under the person's lock; nothing else writes them.
+    """
+
+    __tablename__ = "study_month_totals"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    activity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(10), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount_hundredths: Mapped[int] = mapped_column(Integer, default=0)
+    credits_hundredths: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """One scheduled message to one person: the unique key (person, kind, period) is what makes
+    a restart, a job that runs twice, or a second bot instance unable to send it twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "period", name="uq_deliveries_person_kind_period"),
+        Index("ix_deliveries_status_due", "status", "deliver_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(60))      # e.g. reminder:monday_meeting, talk:42
+    period: Mapped[str] = mapped_column(String(40))    # e.g. 2026-11-23T08:30
+    # pending (deliver_after may lie ahead: quiet hours) → sending → sent | failed | blocked;
+    # skipped (muted, snoozed, no longer relevant); expired (not sent within the grace period);
+    # uncertain (the process died mid-send: never resent, so never duplicated)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    deliver_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FanOut(Base):
+    """Marks that the deliveries of one (kind, period) were created, in the same transaction."""
+
+    __tablename__ = "fanouts"
+
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Lease(Base):
+    """Leadership among bot instances: whoever holds an unexpired lease runs the fan-out."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderPrefs(Base):
+    """A person's own control over reminders: muted schedules, a snooze, quiet hours (local)."""
+
+    __tablename__ = "reminder_prefs"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    muted_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    muted_keys: Mapped[str] = mapped_column(String(500), default="")  # ';'-separated schedule keys
+    snooze_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # "22:00"
+    quiet_end: Mapped[str | None] = mapped_column(String(5))    # "07:30"
+
+    @property
+    def muted(self) -> frozenset[str]:
+        return frozenset(k for k in self.muted_keys.split(";") if k)
+
+
+class Talk(Base):
+    """A one-on-one talk (谈心谈话) that happened. Notes are private to the supervisor who wrote them."""
+
+    __tablename__ = "talks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TalkRequest(Base):
+    """A cadre asked for a talk, with a topic; it feeds the talking points until a talk happens."""
+
+    __tablename__ = "talk_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TalkPostponement(Base):
+    """A supervisor pushed a due talk back (推迟一周): it is not due again before `until`."""
+
+    __tablename__ = "talk_postponements"
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)

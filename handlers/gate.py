@@ -25,9 +25,12 @@ async def resolve_speaker(update: Update, context: BotContext) -> None:
     person = await people.by_telegram_id(context.session, user.id)
     context.scope.person = person
     if person is not None and person.active:
-        if person.chat_id != chat.id or not person.reachable:
+        # Anyone who writes to us can be reached again (membership.py handles block/unblock).
+        if update.my_chat_member is None and (person.chat_id != chat.id or not person.reachable):
             person.chat_id, person.reachable = chat.id, True
         return
+    if update.my_chat_member is not None:
+        raise ApplicationHandlerStop  # a stranger blocking the bot needs no answer
     if person is not None:
         await tell(update, texts.INACTIVE)
         raise ApplicationHandlerStop

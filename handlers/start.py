@@ -98,7 +98,6 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("cancel", cancel))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -108,6 +107,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Last in the group: whatever no feature claimed."""
+    app.add_handler(CommandHandler("cancel", cancel))  # conversations registered earlier win
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unsupported_message))

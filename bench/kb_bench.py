@@ -1,0 +1,297 @@
+"""Knowledge-engine benchmark: accuracy, speed and memory beside a naive baseline, in one run.
+
+    .venv/bin/python bench/kb_bench.py [--distractors N] [--cases PATH]
+
+1. Accuracy on the shipped base and tests/data/kb_cases.yaml at the shipped
+   default thresholds, beside rapidfuzz ``WRatio`` (``process.extractOne`` over
+   the normalised questions and alternates) with its threshold tuned on the
+   same cases (which flatters the baseline).
+2. Scale: N generated distractor entries (default 10,000; a fixed seed
+   recombines the base's own vocabulary into plausible questions) are added,
+   written as YAML and loaded like a real base; then per-query match time
+   (p50/p99), load and build time, and the matcher's memory (tracemalloc peak
+   while building, and the growth of the process's resident set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge.evaluate import Case, evaluate, load_cases  # noqa: E402
+from knowledge.loader import load_base  # noqa: E402
+from knowledge.matcher import Matcher  # noqa: E402
+from knowledge.normalize import normalize  # noqa: E402
+from knowledge.schema import Entry  # noqa: E402
+from knowledge.settings import KnowledgeSettings  # noqa: E402
+
+SEED = 20261121
+TARGETS = {"top1": 0.93, "top3": 0.98, "rejection": 0.93, "p99_ms": 2.0, "load_s": 2.0, "memory_mb": 150.0}
+
+
+@dataclass
+class Accuracy:
+    top1: float
+    top3: float
+    rejection: float
+    ood_answers: int
+    wrong_answers: int
+
+
+class WRatioBaseline:
+    """The naive matcher: best WRatio over every normalised phrasing, answer above a threshold."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.choices: list[str] = []
+        self.owner: list[str] = []
+        for entry in entries:
+            for phrasing in entry.phrasings:
+                if text := normalize(phrasing, None):
+                    self.choices.append(text)
+                    self.owner.append(entry.id)
+        self.threshold = 0.0
+
+    def top(self, query: str, n: int = 3) -> list[tuple[str, float]]:
+        """Up to n distinct entry ids with their best WRatio."""
+        text = normalize(query)
+        if not text:
+            return []
+        found: dict[str, float] = {}
+        for _, score, index in process.extract(text, self.choices, scorer=fuzz.WRatio, limit=n * 8):
+            found.setdefault(self.owner[index], score)
+        return sorted(found.items(), key=lambda kv: -kv[1])[:n]
+
+    def best(self, query: str) -> tuple[str, float] | None:
+        text = normalize(query)
+        hit = process.extractOne(text, self.choices, scorer=fuzz.WRatio) if text else None
+        return (self.owner[hit[2]], hit[1]) if hit else None
+
+
+def baseline_ranks(baseline: WRatioBaseline, cases: Sequence[Case]) -> list[list[tuple[str, float]]]:
+    """The baseline's top 3 for every case, computed once for all thresholds."""
+    return [baseline.top(case.q) for case in cases]
+
+
+def baseline_accuracy(cases: Sequence[Case], ranks: Sequence[list[tuple[str, float]]], threshold: float) -> Accuracy:
+    in_domain = sum(1 for c in cases if c.id)
+    ood = len(cases) - in_domain
+    top1 = top3 = wrong = ood_answers = 0
+    for case, ranked in zip(cases, ranks):
+        answered = bool(ranked) and ranked[0][1] >= threshold
+        if not case.id:
+            ood_answers += answered
+            continue
+        top3 += case.id in [i for i, _ in ranked]
+        top1 += answered and ranked[0][0] == case.id
+        wrong += answered and ranked[0][0] != case.id
+    return Accuracy(top1 / in_domain, top3 / in_domain, 1 - ood_answers / max(ood, 1), ood_answers, wrong)
+
+
+def tune_threshold(cases: Sequence[Case], ranks: Sequence[list[tuple[str, float]]]) -> float:
+    """The WRatio threshold maximising top-1 + rejection on the cases (ties: the stricter one)."""
+    def balanced(t: int) -> tuple[float, int]:
+        acc = baseline_accuracy(cases, ranks, t)
+        return acc.top1 + acc.rejection, t
+
+    return float(max(range(0, 101), key=balanced))
+
+
+def matcher_accuracy(matcher: Matcher, cases: Sequence[Case]) -> Accuracy:
+    report = evaluate(matcher, cases)
+    return Accuracy(report.top1_accuracy, report.top3_recall, report.rejection, report.ood_answers, report.wrong_answers)
+
+
+# --- distractors -------------------------------------------------------------------------------
+
+QUESTION_ENDS = (
+    "怎么办理", "有哪些要求", "需要什么材料", "有什么区别", "多久一次", "由谁负责", "标准是多少", "流程是什么",
+    "需要审批吗", "可以吗", "怎么算", "在哪里查", "不合格怎么处理", "有时间限制吗", "要注意什么", "是什么意思",
+    "归谁管", "能不能补办", "有什么规定", "找谁", "怎么申请", "多少钱", "要几个人", "怎么计算",
+)
+
+
+def vocabulary(entries: Sequence[Entry]) -> list[str]:
+    """Words to recombine: the base's keywords and 2-4 character pieces of its questions."""
+    words: set[str] = set()
+    for entry in entries:
+        words.update(k for k in (normalize(k, None) for k in entry.keywords) if 2 <= len(k) <= 6)
+        text = normalize(entry.question, None)
+        words.update(text[i : i + n] for n in (2, 3, 4) for i in range(0, max(len(text) - n, 0), n))
+    return sorted(words)
+
+
+def distractor_question(rng: random.Random, words: Sequence[str]) -> str:
+    """Two or three words of the base's vocabulary, joined as a topic, then a question ending."""
+    first, *rest = rng.sample(words, rng.choice((2, 2, 3)))
+    return first + rng.choice(("", "", "的", "和", "期间")) + "".join(rest) + rng.choice(QUESTION_ENDS)
+
+
+def distractor_entries(entries: Sequence[Entry], count: int) -> list[dict]:
+    rng = random.Random(SEED)
+    words = vocabulary(entries)
+    answers = [e.answer for e in entries]
+    return [
+        {
+            "id": f"x-distractor-{number:05d}",
+            "question": distractor_question(rng, words),
+            "alternates": [distractor_question(rng, words) for _ in range(2)],
+            "keywords": rng.sample(words, 2),
+            "answer": rng.choice(answers)[:120],
+        }
+        for number in range(count)
+    ]
+
+
+def write_base_with_distractors(folder: Path, distractors: list[dict], shipped: Path) -> None:
+    for source in shipped.glob("*.yaml"):
+        (folder / source.name).write_bytes(source.read_bytes())
+    chunk = 2500  # stay well under the loader's per-file size cap
+    for start in range(0, len(distractors), chunk):
+        text = yaml.safe_dump({"entries": distractors[start : start + chunk]}, allow_unicode=True, sort_keys=False)
+        (folder / f"zz-distractors-{start // chunk:02d}.yaml").write_text(text, encoding="utf-8")
+
+
+# --- measurement helpers -----------------------------------------------------------------------
+
+
+def percentiles_ms(fn: Callable[[str], object], queries: Sequence[str], rounds: int = 3) -> tuple[float, float]:
+    for query in queries[:50]:
+        fn(query)  # warm caches the way a running bot has them
+    samples = []
+    for _ in range(rounds):
+        for query in queries:
+            start = time.perf_counter_ns()
+            fn(query)
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure_build(build: Callable[[], object]) -> tuple[object, float, float, float]:
+    """(result, seconds, tracemalloc peak MB, RSS growth MB) of one build, from cold caches."""
+    normalize.cache_clear()
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    result = build()
+    seconds = time.perf_counter() - start
+    grown = rss_mb() - before
+    del result
+    normalize.cache_clear()
+    gc.collect()
+    tracemalloc.start()
+    result = build()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return result, seconds, peak, grown
+
+
+def verdict(value: float, target: float, higher_is_better: bool) -> str:
+    ok = value >= target if higher_is_better else value <= target
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--distractors", type=int, default=10_000)
+    parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "data" / "kb_cases.yaml")
+    parser.add_argument("--base", type=Path, default=ROOT / "knowledge" / "base")
+    args = parser.parse_args()
+
+    settings = KnowledgeSettings()
+    cases = load_cases(args.cases)
+    base = load_base([args.base])
+    if not base.ok:
+        print("\n".join(map(str, base.errors)))
+        return 2
+    print(f"base: {len(base.entries)} entries; cases: {len(cases)} ({sum(1 for c in cases if not c.id)} out-of-domain)")
+    print(
+        f"thresholds: answer {settings.answer_threshold}, suggest {settings.suggest_threshold},"
+        f" margin {settings.margin}, max_query_chars {settings.max_query_chars}\n"
+    )
+    matcher = Matcher.build(base.entries, settings.match_settings)
+    baseline = WRatioBaseline(base.entries)
+    ranks = baseline_ranks(baseline, cases)
+    baseline.threshold = tune_threshold(cases, ranks)
+    print_accuracy(matcher_accuracy(matcher, cases), baseline_accuracy(cases, ranks, baseline.threshold), baseline)
+    print_scale(base.entries, cases, args, settings, baseline.threshold)
+    return 0
+
+
+def print_accuracy(ours: Accuracy, naive: Accuracy, baseline: WRatioBaseline) -> None:
+    print(f"== accuracy on the shipped base (WRatio threshold tuned on the same cases: {baseline.threshold:.0f})")
+    print(f"{'figure':<34}{'matcher':>10}{'WRatio':>10}{'target':>10}  verdict")
+    rows = [
+        ("top-1 accuracy (answered, right)", ours.top1, naive.top1, TARGETS["top1"]),
+        ("top-3 recall", ours.top3, naive.top3, TARGETS["top3"]),
+        ("out-of-domain rejection", ours.rejection, naive.rejection, TARGETS["rejection"]),
+    ]
+    for name, mine, theirs, target in rows:
+        print(f"{name:<34}{mine:>10.3f}{theirs:>10.3f}{target:>10.2f}  {verdict(mine, target, True)}")
+    print(f"{'confident wrong answers, OOD':<34}{ours.ood_answers:>10}{naive.ood_answers:>10}{0:>10}  "
+          f"{verdict(ours.ood_answers, 0, False)}")
+    print(f"{'confident wrong answers, in-domain':<34}{ours.wrong_answers:>10}{naive.wrong_answers:>10}{'-':>10}\n")
+
+
+def print_scale(entries: Sequence[Entry], cases: Sequence[Case], args: argparse.Namespace,
+                settings: KnowledgeSettings, threshold: float) -> None:
+    distractors = distractor_entries(entries, args.distractors)
+    queries = [c.q for c in cases]
+    with tempfile.TemporaryDirectory() as folder:
+        write_base_with_distractors(Path(folder), distractors, args.base)
+        normalize.cache_clear()
+        start = time.perf_counter()
+        loaded = load_base([folder])
+        load_seconds = time.perf_counter() - start
+    assert loaded.ok, loaded.errors[:3]
+    big = loaded.entries
+    matcher, build_s, peak_mb, rss_grown = measure_build(lambda: Matcher.build(big, settings.match_settings))
+    naive, naive_build_s, naive_peak, naive_rss = measure_build(lambda: WRatioBaseline(big))
+    ours_p50, ours_p99 = percentiles_ms(lambda q: matcher.match(q), queries)
+    naive_p50, naive_p99 = percentiles_ms(lambda q: naive.best(q), queries, rounds=1)
+    scaled = matcher_accuracy(matcher, cases)
+    naive_scaled = baseline_accuracy(cases, baseline_ranks(naive, cases), threshold)
+    print(f"== scale: {len(big)} entries ({len(distractors)} generated distractors), {len(queries)} queries")
+    print(f"{'figure':<34}{'matcher':>10}{'WRatio':>10}{'target':>10}  verdict")
+    print(f"{'match time p50 (ms)':<34}{ours_p50:>10.3f}{naive_p50:>10.3f}{'':>10}")
+    print(f"{'match time p99 (ms)':<34}{ours_p99:>10.3f}{naive_p99:>10.3f}{TARGETS['p99_ms']:>10.1f}  "
+          f"{verdict(ours_p99, TARGETS['p99_ms'], False)}")
+    print(f"{'YAML load, all files (s)':<34}{load_seconds:>10.2f}{load_seconds:>10.2f}{'':>10}  (same loader)")
+    print(f"{'index build, cold caches (s)':<34}{build_s:>10.2f}{naive_build_s:>10.2f}{'':>10}")
+    total = load_seconds + build_s
+    print(f"{'load + build (s)':<34}{total:>10.2f}{load_seconds + naive_build_s:>10.2f}{TARGETS['load_s']:>10.1f}  "
+          f"{verdict(total, TARGETS['load_s'], False)}")
+    print(f"{'memory, tracemalloc peak (MB)':<34}{peak_mb:>10.1f}{naive_peak:>10.1f}{TARGETS['memory_mb']:>10.0f}  "
+          f"{verdict(peak_mb, TARGETS['memory_mb'], False)}")
+    print(f"{'memory, RSS growth (MB)':<34}{rss_grown:>10.1f}{naive_rss:>10.1f}{TARGETS['memory_mb']:>10.0f}  "
+          f"{verdict(rss_grown, TARGETS['memory_mb'], False)}")
+    print(f"{'top-1 with distractors':<34}{scaled.top1:>10.3f}{naive_scaled.top1:>10.3f}")
+    print(f"{'OOD rejection with distractors':<34}{scaled.rejection:>10.3f}{naive_scaled.rejection:>10.3f}")
+    print("\nmemory: tracemalloc peak = Python allocations while building the index from loaded entries;"
+          " RSS growth = resident memory the process gained over the same build (first build).")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

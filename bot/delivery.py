@@ -1,0 +1,148 @@
+"""Sending what the scheduler planned: claim due delivery rows, render, send, record.
+
+Fan-out is paced by PTB's AIORateLimiter in production (below Telegram's ~30 msg/s) and
+bounded in concurrency here. Forbidden marks a person unreachable (they blocked the bot);
+RetryAfter waits as told; network errors retry with backoff and are recorded if they
+finally fail. Renderers are registered per kind prefix and work on whole batches, so a
+10,000-person fan-out costs a few queries per batch, not per person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.services import Services
+from db import deliveries
+from db.models import Delivery, Person
+
+log = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = (1.0, 4.0, 15.0)
+MAX_RETRY_AFTER = 120.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+    parse_mode: str | None = None
+
+
+# Renders a batch: {delivery id: message, or None when it is no longer relevant}.
+Renderer = Callable[[AsyncSession, Services, list[tuple[Delivery, Person]]], Awaitable[dict[int, Outgoing | None]]]
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
+
+
+class DeliveryEngine:
+    def __init__(self, bot: object, services: Services, renderers: dict[str, Renderer], concurrency: int = 20) -> None:
+        self.bot = bot
+        self.services = services
+        self.renderers = renderers
+        self.concurrency = concurrency
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive time instead
+
+    async def send_due(self, now: datetime) -> Counter[str]:
+        """Send every delivery due at `now`, batch by batch, until none is left."""
+        outcome: Counter[str] = Counter()
+        while True:
+            async with self.services.db.session() as session:
+                batch = await deliveries.claim_due(session, now)
+                await session.commit()
+                if not batch:
+                    return outcome
+                people = await _people(session, {d.person_id for d in batch})
+                rendered = await self._render(session, [(d, people[d.person_id]) for d in batch if d.person_id in people])
+            results = await self._send_all(batch, people, rendered)
+            outcome.update(status for status, _ in results.values())
+            await self._record(results, now)
+
+    async def _render(self, session: AsyncSession, batch: list[tuple[Delivery, Person]]) -> dict[int, Outgoing | None]:
+        by_prefix: dict[str, list[tuple[Delivery, Person]]] = {}
+        for delivery, person in batch:
+            by_prefix.setdefault(delivery.kind.split(":", 1)[0], []).append((delivery, person))
+        rendered: dict[int, Outgoing | None] = {}
+        for prefix, items in by_prefix.items():
+            renderer = self.renderers.get(prefix)
+            if renderer is None:
+                log.error("no renderer for deliveries of kind %s", prefix)
+                continue
+            rendered.update(await renderer(session, self.services, items))
+        return rendered
+
+    async def _send_all(
+        self, batch: list[Delivery], people: dict[int, Person], rendered: dict[int, Outgoing | None]
+    ) -> dict[int, tuple[str, str | None]]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(delivery: Delivery) -> tuple[int, tuple[str, str | None]]:
+            person, message = people.get(delivery.person_id), rendered.get(delivery.id)
+            if person is None or not person.active or person.chat_id is None:
+                return delivery.id, ("skipped", "person inactive or not joined")
+            if message is None:
+                return delivery.id, ("skipped", "no longer relevant")
+            async with gate:
+                return delivery.id, await self._send(person.chat_id, message)
+
+        return dict(await asyncio.gather(*(one(d) for d in batch)))
+
+    async def _send(self, chat_id: int, message: Outgoing) -> tuple[str, str | None]:
+        error: str | None = None
+        for attempt in range(len(BACKOFF_SECONDS) + 1):
+            try:
+                await self.bot.send_message(  # type: ignore[attr-defined]
+                    chat_id, message.text, reply_markup=message.reply_markup, parse_mode=message.parse_mode
+                )
+                return "sent", None
+            except Forbidden as exc:
+                return "blocked", str(exc)
+            except RetryAfter as exc:
+                error = str(exc)
+                await self.sleep(min(_seconds(exc.retry_after), MAX_RETRY_AFTER))
+            except BadRequest as exc:
+                status = "blocked" if "chat not found" in str(exc).lower() else "failed"
+                return status, str(exc)
+            except NetworkError as exc:
+                error = str(exc)
+                if attempt < len(BACKOFF_SECONDS):
+                    await self.sleep(BACKOFF_SECONDS[attempt])
+            except TelegramError as exc:
+                return "failed", str(exc)
+        return "failed", error
+
+    async def _record(self, results: dict[int, tuple[str, str | None]], now: datetime) -> None:
+        by_status: dict[tuple[str, str | None], list[int]] = {}
+        for delivery_id, key in results.items():
+            by_status.setdefault(key, []).append(delivery_id)
+        async with self.services.db.session() as session:
+            for (status, error), ids in by_status.items():
+                await deliveries.mark(session, ids, status, now, error)
+            await _mark_unreachable(session, results)
+            await session.commit()
+
+
+async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
+    rows = await session.scalars(select(Person).where(Person.id.in_(ids)))
+    return {person.id: person for person in rows}
+
+
+async def _mark_unreachable(session: AsyncSession, results: dict[int, tuple[str, str | None]]) -> None:
+    """Whoever blocked the bot is not retried forever; the supervisor's digest shows them."""
+    blocked_ids = [delivery_id for delivery_id, (status, _) in results.items() if status == "blocked"]
+    if not blocked_ids:
+        return
+    person_ids = (await session.scalars(select(Delivery.person_id).where(Delivery.id.in_(blocked_ids)))).all()
+    for person in (await session.scalars(select(Person).where(Person.id.in_(set(person_ids))))).all():
+        person.reachable = False

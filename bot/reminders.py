@@ -1,0 +1,184 @@
+"""Study reminders: who gets which configured reminder when, and what it says.
+
+Planning happens once per (schedule, fire time), in the scheduler's tick; the text is
+rendered at send time, so someone whose reminder was held for quiet hours sees the
+figures of the moment it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.calendar import cron_trigger, latest_fire_time, quiet_until
+from bot.delivery import Outgoing
+from bot.progress import local_today
+from bot.schedule_config import ReminderSchedule
+from bot.services import Services
+from bot.standing import standings
+from db import deliveries, reminders
+from db.deliveries import Planned
+from db.models import Delivery, Person, PersonRole, ReminderPrefs
+
+KIND_PREFIX = "reminder"
+STUDY_GO = "st:go"
+
+
+def kind_of(schedule: ReminderSchedule) -> str:
+    return f"{KIND_PREFIX}:{schedule.key}"
+
+
+def due_fire_time(schedule: ReminderSchedule, services: Services, now: datetime) -> datetime | None:
+    """The fire time this schedule owes a fan-out for at `now`, if any (within the grace period)."""
+    settings = services.config.reminders
+    grace = timedelta(minutes=settings.grace_minutes)
+    fire = latest_fire_time(cron_trigger(schedule.cron, services.config.tz), now, grace + timedelta(minutes=1))
+    if fire is None or now - fire > grace:
+        return None
+    day = fire.astimezone(services.config.tz).date()
+    calendar = settings.holidays.calendar
+    if schedule.only == "first_workday_of_month" and not calendar.is_first_workday_of_month(day):
+        return None
+    if schedule.only == "first_workday_of_quarter" and not calendar.is_first_workday_of_quarter(day):
+        return None
+    if schedule.skip_non_workdays and not calendar.is_workday(day):
+        return None
+    return fire
+
+
+async def plan_reminders(session: AsyncSession, services: Services, now: datetime) -> int:
+    """Create the deliveries of every schedule that is due; returns how many fan-outs began."""
+    started = 0
+    for schedule in services.config.reminders.schedules:
+        fire = due_fire_time(schedule, services, now)
+        if fire is None:
+            continue
+        period = fire.astimezone(services.config.tz).strftime("%Y-%m-%dT%H:%M")
+        if not await deliveries.claim_fanout(session, kind_of(schedule), period, now):
+            continue
+        audience = await _audience(session, services, schedule, now)
+        prefs = await reminders.prefs_for(session, [p.id for p in audience])
+        planned = [plan_for(person, prefs.get(person.id), schedule, services, fire, now) for person in audience]
+        await deliveries.add_deliveries(session, kind_of(schedule), period, planned, now)
+        started += 1
+    return started
+
+
+def plan_for(
+    person: Person, prefs: ReminderPrefs | None, schedule: ReminderSchedule, services: Services,
+    fire: datetime, now: datetime,
+) -> Planned:
+    """Muted and snoozed people get a skipped row (so nothing retries); quiet hours delay."""
+    if prefs is not None:
+        if prefs.muted_all or schedule.key in prefs.muted:
+            return Planned(person.id, fire, skipped="muted")
+        if prefs.snooze_until is not None and prefs.snooze_until > now:
+            return Planned(person.id, fire, skipped="snoozed")
+    return Planned(person.id, deliver_at(prefs, services, max(fire, now)))
+
+
+def deliver_at(prefs: ReminderPrefs | None, services: Services, moment: datetime) -> datetime:
+    """`moment`, or the end of the person's quiet hours if it falls inside them."""
+    if prefs is None or not prefs.quiet_start or not prefs.quiet_end:
+        return moment
+    local = moment.astimezone(services.config.tz)
+    end = quiet_until(local, time.fromisoformat(prefs.quiet_start), time.fromisoformat(prefs.quiet_end))
+    return end.astimezone(moment.tzinfo) if end is not None else moment
+
+
+async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[Person]:
+    audience = schedule.audience
+    role = audience.value if audience.kind == "role" else "cadre"
+    query = (
+        select(Person).join(PersonRole)
+        .where(PersonRole.role == role, Person.active.is_(True), Person.reachable.is_(True),
+               Person.chat_id.is_not(None))
+        .order_by(Person.id)
+    )
+    if audience.kind == "unit":
+        query = query.where(Person.unit == audience.value)
+    people = list((await session.scalars(query)).unique().all())
+    if audience.kind != "behind":
+        return people
+    today = local_today(now, services.config.tz)
+    standing = await standings(session, services.config.study, people, today)
+    margin = services.config.reminders.behind_margin
+    return [p for p in people if standing[p.id].behind_by_more_than(margin)]
+
+
+def applies_to(schedule: ReminderSchedule, person: Person) -> bool:
+    """Whether a schedule can ever reach this person (what /remind lists)."""
+    audience = schedule.audience
+    if audience.kind == "role":
+        return person.has_role(audience.value or "")
+    if not person.has_role("cadre"):
+        return False
+    return audience.kind != "unit" or person.unit == audience.value
+
+
+async def render_reminders(
+    session: AsyncSession, services: Services, batch: list[tuple[Delivery, Person]]
+) -> dict[int, Outgoing | None]:
+    """The schedule's text with each person's figures, and buttons straight into logging."""
+    today = local_today(services.now(), services.config.tz)
+    standing = await standings(session, services.config.study, [p for _, p in batch], today)
+    rendered: dict[int, Outgoing | None] = {}
+    for delivery, person in batch:
+        schedule = services.config.reminders.schedule(delivery.kind.split(":", 1)[1])
+        if schedule is None:
+            rendered[delivery.id] = None  # the schedule left the config since it was planned
+            continue
+        figures = standing[person.id]
+        text = schedule.text.format(
+            name=person.name, unit=person.unit, total=_num(figures.total), target=_num(figures.target),
+            expected=_num(figures.expected), gap=_num(figures.gap), credit_name=services.config.study.credit_name,
+        )
+        rendered[delivery.id] = Outgoing(text, _buttons(services, schedule.activities))
+    return rendered
+
+
+def _buttons(services: Services, activity_keys: Sequence[str]) -> InlineKeyboardMarkup:
+    rows = []
+    for key in activity_keys:
+        activity = services.config.study.activity(key)
+        if activity is not None:
+            rows.append([InlineKeyboardButton(texts.REMINDER_LOG_ACTIVITY.format(name=activity.name), callback_data=f"{STUDY_GO}:{key}")])
+    rows.append([
+        InlineKeyboardButton(texts.REMINDER_LOG_OTHER, callback_data=f"{STUDY_GO}:"),
+        InlineKeyboardButton(texts.REMINDER_SETTINGS, callback_data="rm:show"),
+    ])
+    return InlineKeyboardMarkup(rows)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+_WEEKDAYS = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日",
+             "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "0": "日", "7": "日"}
+
+
+def describe_schedule(schedule: ReminderSchedule) -> str:
+    """'每周一 08:30', '每月第一个工作日 08:30', or the cron line when it is unusual."""
+    fields = schedule.cron.split()
+    minute, hour, day, month, weekday = fields
+    if not (minute.isdigit() and hour.isdigit()) or day != "*" or month != "*":
+        return schedule.cron
+    clock = f"{int(hour):02d}:{int(minute):02d}"
+    if schedule.only == "first_workday_of_month":
+        return texts.WHEN_FIRST_WORKDAY_MONTH.format(time=clock)
+    if schedule.only == "first_workday_of_quarter":
+        return texts.WHEN_FIRST_WORKDAY_QUARTER.format(time=clock)
+    if weekday == "*":
+        return texts.WHEN_DAILY.format(time=clock)
+    if weekday.lower() in ("mon-fri", "1-5"):
+        return texts.WHEN_WORKDAYS.format(time=clock)
+    names = [_WEEKDAYS.get(part.lower()) for part in weekday.split(",")]
+    if all(names):
+        return texts.WHEN_WEEKLY.format(days="、".join(names), time=clock)  # type: ignore[arg-type]
+    return schedule.cron

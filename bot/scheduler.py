@@ -1,0 +1,67 @@
+"""The scheduler tick: on PTB's JobQueue, every few seconds, the leader instance plans what is
+due (reminders, talk prompts, digests) and sends what is due. The database holds the truth of
+what was sent, so the tick itself can run twice, late, or on another instance harmlessly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+
+from telegram.ext import ContextTypes
+
+from bot.delivery import DeliveryEngine, Renderer
+from bot.services import Services
+from db import deliveries, leases
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+INTERRUPTED_AFTER = timedelta(minutes=5)
+
+
+class Scheduler:
+    def __init__(self, bot: object, services: Services, planners: list, renderers: dict[str, Renderer]) -> None:
+        self.services = services
+        self.planners = planners  # async (session, services, now) -> object, run in order
+        settings = services.config.reminders
+        self.engine = DeliveryEngine(bot, services, renderers, concurrency=settings.concurrency)
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = timedelta(seconds=settings.lease_seconds)
+
+    async def tick(self, now: datetime | None = None) -> Counter[str] | None:
+        """One round; None when another instance leads."""
+        now = now or self.services.now()
+        async with self.services.db.session() as session:
+            if not await leases.try_lead(session, LEASE_NAME, self.instance, now, self.lease):
+                return None
+            grace = timedelta(minutes=self.services.config.reminders.grace_minutes)
+            await deliveries.settle_interrupted(session, now, INTERRUPTED_AFTER)
+            await deliveries.expire_stale(session, now, grace)
+            for planner in self.planners:
+                await planner(session, self.services, now)
+            await session.commit()
+        return await self.engine.send_due(now)
+
+    async def resign(self) -> None:
+        async with self.services.db.session() as session:
+            await leases.resign(session, LEASE_NAME, self.instance, self.services.now())
+
+    async def run_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            sent = await self.tick()
+        except Exception:  # a failed tick must not kill the repeating job; the next one retries
+            log.exception("scheduler tick failed")
+            return
+        if sent:
+            log.info("scheduler tick sent %s", dict(sent))
+
+    def start(self, job_queue: object) -> None:
+        interval = self.services.config.reminders.tick_seconds
+        job_queue.run_repeating(  # type: ignore[attr-defined]
+            self.run_job, interval=interval, first=1, name="scheduler", job_kwargs={"max_instances": 1, "coalesce": True}
+        )

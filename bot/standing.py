@@ -1,0 +1,47 @@
+"""Where many people stand against their targets at once: for reminders and digests.
+
+One bulk query for everyone's totals; targets and the pro-rata pace come from bot/progress.py,
+so /credits, reminders and digests never disagree about who is behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import StudySettings
+from bot.progress import current_period, target_for
+from db import credits
+from db.models import Person
+from db.periods import pro_rata
+
+
+@dataclass(frozen=True)
+class Standing:
+    total: float
+    target: float
+    expected: float
+
+    @property
+    def gap(self) -> float:
+        """How far below the even pace, 0 when on or ahead of it."""
+        return round(max(0.0, self.expected - self.total), 2)
+
+    def behind_by_more_than(self, margin: float) -> bool:
+        """Below the pro-rata figure by more than `margin` (a share of the expected figure)."""
+        return self.expected > 0 and self.total < self.expected * (1 - margin)
+
+
+async def standings(
+    session: AsyncSession, settings: StudySettings, people: Sequence[Person], today: date
+) -> dict[int, Standing]:
+    period = current_period(settings, today)
+    totals = await credits.totals_for_people(session, [p.id for p in people], period.start, period.end)
+    result = {}
+    for person in people:
+        target = target_for(person, settings)
+        result[person.id] = Standing(totals.get(person.id, 0.0), target, pro_rata(target, period, today))
+    return result

@@ -1,0 +1,420 @@
+"""Study credits in the database: logging under the rules only the database can check,
+corrections (undo, void, supervisor decisions), and the figures that progress replies,
+reminders and digests read.
+
+Only "confirmed" records count. "pending" ones wait for a supervisor; "rejected" and
+"voided" ones are kept for the record and counted nowhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from typing import Protocol
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Person, StudyMonthTotal, StudyRecord, Supervision
+from db.periods import Period, month_of, pro_rata
+
+COUNTED = ("confirmed",)
+# Logged and not withdrawn: these fill the daily cap and mark a day as studied.
+LIVE = ("confirmed", "pending")
+
+
+class Activity(Protocol):
+    """What logging needs to know about an activity type (bot.config.ActivitySettings fits)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def credits_per_unit(self) -> float: ...
+    @property
+    def daily_cap(self) -> float | None: ...
+    @property
+    def needs_confirmation(self) -> bool: ...
+
+
+def to_hundredths(value: Decimal | float) -> int:
+    return int((Decimal(str(value)) * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def credits_for(activity: Activity, amount: Decimal) -> int:
+    """Credits in hundredths, rounded half up: 1.5 days × 7.5 = 11.25."""
+    exact = amount * Decimal(str(activity.credits_per_unit)) * 100
+    return int(exact.to_integral_value(ROUND_HALF_UP))
+
+
+# --- logging ---------------------------------------------------------------------------
+
+
+class LogOutcome(Enum):
+    SAVED = "saved"
+    DUPLICATE = "duplicate"  # this draft or message was recorded before
+    OVER_CAP = "over_cap"
+
+
+@dataclass(frozen=True)
+class LogResult:
+    outcome: LogOutcome
+    record: StudyRecord | None = None
+    logged_that_day: float = 0.0  # units of the activity already logged that day, before this one
+
+
+async def log_study(
+    session: AsyncSession, *, person_id: int, activity: Activity, amount: Decimal, study_date: date,
+    note: str, client_token: str, now: datetime,
+) -> LogResult:
+    """Insert one record, unless its token was used already or the day's cap would be passed.
+
+    The person's row is locked first (on PostgreSQL; SQLite lets one writer at a time
+    anyway), so two logs by one person at once cannot both pass the cap check, one
+    draft confirmed twice finds its first record, and the monthly totals stay exact. Checks
+    that need no database (positive, sane, not in the future) are the caller's. The caller commits.
+    """
+    await _lock_person(session, person_id)
+    existing = await by_token(session, client_token)
+    if existing is not None:
+        return LogResult(LogOutcome.DUPLICATE, existing)
+    logged = await amount_on_day(session, person_id, activity.key, study_date)
+    if over_cap(activity, logged, amount):
+        return LogResult(LogOutcome.OVER_CAP, logged_that_day=logged)
+    record = StudyRecord(
+        person_id=person_id, activity=activity.key, unit=activity.unit, amount_hundredths=to_hundredths(amount),
+        credits_hundredths=credits_for(activity, amount), study_date=study_date, note=note,
+        status="pending" if activity.needs_confirmation else "confirmed", client_token=client_token, created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    await _count(session, record, record.status, +1)
+    return LogResult(LogOutcome.SAVED, record, logged)
+
+
+def over_cap(activity: Activity, logged: float, amount: Decimal) -> bool:
+    """Whether adding `amount` to what is logged that day passes the cap (compared in hundredths)."""
+    if activity.daily_cap is None:
+        return False
+    return to_hundredths(logged) + to_hundredths(amount) > to_hundredths(activity.daily_cap)
+
+
+async def _lock_person(session: AsyncSession, person_id: int) -> None:
+    """Every change to a person's records takes this (after the record's own lock, if any).
+    FOR NO KEY UPDATE: it serialises the person's writers without blocking the foreign-key
+    checks of rows that merely point at the person (a supervisor's decided_by, say)."""
+    await session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
+
+
+async def _count(session: AsyncSession, record: StudyRecord, status: str, sign: int) -> None:
+    """Add (+1) or take away (-1) a record's figures in its month's running total for `status`."""
+    key = (record.person_id, month_of(record.study_date), record.activity, record.unit, status)
+    total = await session.get(StudyMonthTotal, key, populate_existing=True)
+    if total is None:
+        total = StudyMonthTotal(
+            person_id=key[0], month=key[1], activity=key[2], unit=key[3], status=status,
+            amount_hundredths=0, credits_hundredths=0, records=0,
+        )
+        session.add(total)
+    total.amount_hundredths += sign * record.amount_hundredths
+    total.credits_hundredths += sign * record.credits_hundredths
+    total.records += sign
+    await session.flush()
+
+
+async def rebuild_month_totals(session: AsyncSession, person_id: int) -> None:
+    """Recompute a person's running totals from their records: after a bulk import that
+    wrote records directly, or to repair. Normal logging keeps them right by itself."""
+    await _lock_person(session, person_id)
+    await session.execute(delete(StudyMonthTotal).where(StudyMonthTotal.person_id == person_id))
+    sums: dict[tuple[date, str, str, str], list[int]] = {}
+    rows = await session.execute(
+        select(StudyRecord.study_date, StudyRecord.activity, StudyRecord.unit, StudyRecord.status,
+               StudyRecord.amount_hundredths, StudyRecord.credits_hundredths)
+        .where(StudyRecord.person_id == person_id)
+    )
+    for day, activity, unit, status, amount, credits in rows.all():
+        figures = sums.setdefault((month_of(day), activity, unit, status), [0, 0, 0])
+        figures[0] += amount
+        figures[1] += credits
+        figures[2] += 1
+    session.add_all(
+        StudyMonthTotal(person_id=person_id, month=month, activity=activity, unit=unit, status=status,
+                        amount_hundredths=amount, credits_hundredths=credits, records=count)
+        for (month, activity, unit, status), (amount, credits, count) in sums.items()
+    )
+    await session.flush()
+
+
+async def _set_status(session: AsyncSession, record: StudyRecord, status: str) -> None:
+    await _count(session, record, record.status, -1)
+    record.status = status
+    await _count(session, record, status, +1)
+
+
+async def amount_on_day(session: AsyncSession, person_id: int, activity_key: str, day: date) -> float:
+    """Units of one activity a person has logged (and not withdrawn) on one local day."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(StudyRecord.amount_hundredths), 0)).where(
+            StudyRecord.person_id == person_id, StudyRecord.study_date == day,
+            StudyRecord.activity == activity_key, StudyRecord.status.in_(LIVE),
+        )
+    )
+    return int(total or 0) / 100
+
+
+async def by_token(session: AsyncSession, client_token: str) -> StudyRecord | None:
+    return await session.scalar(select(StudyRecord).where(StudyRecord.client_token == client_token))
+
+
+# --- corrections and decisions -----------------------------------------------------------
+
+
+class Change(Enum):
+    DONE = "done"
+    NOT_FOUND = "not_found"  # also: not yours to change, so a forged id learns nothing
+    ALREADY = "already"  # voided, rejected or (for decisions) decided before
+    TOO_LATE = "too_late"
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    outcome: Change
+    record: StudyRecord | None = None
+    owner: Person | None = None
+
+
+async def undo_own(
+    session: AsyncSession, record_id: int, person_id: int, now: datetime, window: timedelta
+) -> ChangeResult:
+    """The cadre withdraws their own record, within the window after logging it."""
+    record = await _locked_record(session, record_id)
+    if record is None or record.person_id != person_id:
+        return ChangeResult(Change.NOT_FOUND)
+    if record.status not in LIVE:
+        return ChangeResult(Change.ALREADY, record)
+    if now - record.created_at > window:
+        return ChangeResult(Change.TOO_LATE, record)
+    await _void(session, record, person_id, None, now)
+    return ChangeResult(Change.DONE, record)
+
+
+async def void_record(session: AsyncSession, record_id: int, admin_id: int, reason: str, now: datetime) -> ChangeResult:
+    """An admin voids any live record, at any time, saying why."""
+    record = await _locked_record(session, record_id)
+    if record is None:
+        return ChangeResult(Change.NOT_FOUND)
+    owner = await session.get(Person, record.person_id)
+    if record.status not in LIVE:
+        return ChangeResult(Change.ALREADY, record, owner)
+    await _void(session, record, admin_id, reason, now)
+    return ChangeResult(Change.DONE, record, owner)
+
+
+async def _void(session: AsyncSession, record: StudyRecord, by: int, reason: str | None, now: datetime) -> None:
+    await _lock_person(session, record.person_id)
+    await _set_status(session, record, "voided")
+    record.voided_by, record.void_reason, record.voided_at = by, reason, now
+    await session.flush()
+
+
+async def decide(session: AsyncSession, record_id: int, supervisor: Person, approve: bool, now: datetime) -> ChangeResult:
+    """A supervisor of the cadre's unit confirms (counts) or rejects a pending record."""
+    record = await _locked_record(session, record_id)
+    owner = await session.get(Person, record.person_id) if record is not None else None
+    if record is None or owner is None or not may_confirm(supervisor, owner):
+        return ChangeResult(Change.NOT_FOUND)
+    if record.status != "pending":
+        return ChangeResult(Change.ALREADY, record, owner)
+    await _lock_person(session, owner.id)
+    await _set_status(session, record, "confirmed" if approve else "rejected")
+    record.decided_by, record.decided_at = supervisor.id, now
+    await session.flush()
+    return ChangeResult(Change.DONE, record, owner)
+
+
+async def _locked_record(session: AsyncSession, record_id: int) -> StudyRecord | None:
+    """The record, locked and re-read: two presses at once must not both act on it."""
+    query = (
+        select(StudyRecord).where(StudyRecord.id == record_id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
+
+
+def may_confirm(supervisor: Person, owner: Person) -> bool:
+    """Only an active supervisor of the owner's unit, and never for their own records."""
+    return (
+        supervisor.active and supervisor.has_role("supervisor") and supervisor.id != owner.id
+        and bool(owner.unit) and owner.unit in supervisor.supervised_units
+    )
+
+
+async def confirmers_for(session: AsyncSession, owner: Person) -> list[Person]:
+    """The bound, active supervisors who may confirm this person's records."""
+    query = (
+        select(Person).join(Supervision, Supervision.person_id == Person.id)
+        .where(Supervision.unit == owner.unit, Person.active.is_(True), Person.chat_id.is_not(None))
+        .order_by(Person.id)
+    )
+    return [p for p in (await session.scalars(query)).unique().all() if may_confirm(p, owner)]
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityTotal:
+    activity: str
+    unit: str
+    amount: float
+    credits: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One person's standing in one period, as of `today`."""
+
+    period: Period
+    target: float
+    total: float  # confirmed credits
+    pending: float  # credits waiting for a supervisor, not counted
+    expected: float  # pro-rata target for today
+    by_activity: list[ActivityTotal] = field(default_factory=list)  # confirmed, largest first
+    latest: list[StudyRecord] = field(default_factory=list)  # any status, newest study date first
+
+    @property
+    def ahead(self) -> float:
+        """Positive when ahead of the even pace, negative when behind."""
+        return round(self.total - self.expected, 2)
+
+    @property
+    def fraction(self) -> float:
+        return self.total / self.target if self.target else 1.0
+
+
+async def year_progress(
+    session: AsyncSession, person_id: int, period: Period, target: float, today: date, latest: int = 5
+) -> Progress:
+    """Totals, pro-rata expectation, breakdown by activity and the latest records, in two
+    small queries: the sums come from the monthly running totals, not from every record."""
+    if not period.whole_months:
+        raise ValueError(f"{period} does not start and end on the 1st of a month")
+    grouped = await session.execute(
+        select(
+            StudyMonthTotal.activity, StudyMonthTotal.unit, StudyMonthTotal.status,
+            func.sum(StudyMonthTotal.amount_hundredths), func.sum(StudyMonthTotal.credits_hundredths),
+            func.sum(StudyMonthTotal.records),
+        ).where(
+            StudyMonthTotal.person_id == person_id, StudyMonthTotal.month >= period.start,
+            StudyMonthTotal.month < period.end,
+        ).group_by(StudyMonthTotal.activity, StudyMonthTotal.unit, StudyMonthTotal.status)
+    )
+    by_activity: list[ActivityTotal] = []
+    total = pending = 0
+    for activity, unit, status, amount, credits, count in grouped.all():
+        if status in COUNTED and count:
+            by_activity.append(ActivityTotal(activity, unit, int(amount) / 100, int(credits) / 100, int(count)))
+            total += int(credits)
+        elif status == "pending":
+            pending += int(credits)
+    by_activity.sort(key=lambda row: (-row.credits, row.activity))
+    recent = await session.scalars(
+        select(StudyRecord)
+        .where(StudyRecord.person_id == person_id, StudyRecord.study_date >= period.start,
+               StudyRecord.study_date < period.end)
+        .order_by(StudyRecord.study_date.desc(), StudyRecord.id.desc()).limit(latest)
+    )
+    return Progress(
+        period=period, target=target, total=total / 100, pending=pending / 100,
+        expected=pro_rata(target, period, today), by_activity=by_activity, latest=list(recent.all()),
+    )
+
+
+async def totals_for_people(session: AsyncSession, person_ids: Sequence[int], start: date, end: date) -> dict[int, float]:
+    """Confirmed credits per person for study dates in [start, end); everyone asked is present.
+
+    Whole months come from the running totals, the days before the first and after the
+    last whole month from the records, so a year to date costs about what a week does.
+    """
+    totals = {person_id: 0 for person_id in person_ids}
+    if not totals or start >= end:
+        return {person_id: 0.0 for person_id in totals}
+    ids = list(totals)
+    months = _whole_months(start, end)
+    day_ranges = [(start, end)] if months is None else [(start, months[0]), (months[1], end)]
+    if months is not None:
+        rows = await session.execute(
+            select(StudyMonthTotal.person_id, func.sum(StudyMonthTotal.credits_hundredths))
+            .where(StudyMonthTotal.person_id.in_(ids), StudyMonthTotal.month >= months[0],
+                   StudyMonthTotal.month < months[1], StudyMonthTotal.status.in_(COUNTED))
+            .group_by(StudyMonthTotal.person_id)
+        )
+        for person_id, hundredths in rows.all():
+            totals[person_id] += int(hundredths or 0)
+    for low, high in day_ranges:
+        if low >= high:
+            continue
+        rows = await session.execute(
+            select(StudyRecord.person_id, func.sum(StudyRecord.credits_hundredths))
+            .where(StudyRecord.person_id.in_(ids), StudyRecord.study_date >= low,
+                   StudyRecord.study_date < high, StudyRecord.status.in_(COUNTED))
+            .group_by(StudyRecord.person_id)
+        )
+        for person_id, hundredths in rows.all():
+            totals[person_id] += int(hundredths or 0)
+    return {person_id: hundredths / 100 for person_id, hundredths in totals.items()}
+
+
+def _whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """[first, last) of the months lying wholly inside [start, end), or None if there are none."""
+    first = start if start.day == 1 else month_of(date.fromordinal(month_of(start).toordinal() + 31))
+    last = month_of(end)
+    return (first, last) if first < last else None
+
+
+async def last_study_dates(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, date]:
+    """The latest day each person logged study (confirmed or pending); people who never did are absent."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(StudyRecord.person_id, func.max(StudyRecord.study_date))
+        .where(StudyRecord.person_id.in_(list(person_ids)), StudyRecord.status.in_(LIVE))
+        .group_by(StudyRecord.person_id)
+    )
+    return {person_id: day for person_id, day in rows.all()}
+
+
+async def records_of(session: AsyncSession, person_id: int) -> list[StudyRecord]:
+    """Every record of a person, whatever its status, oldest study date first (for exports)."""
+    query = (
+        select(StudyRecord).where(StudyRecord.person_id == person_id)
+        .order_by(StudyRecord.study_date, StudyRecord.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def names_of(session: AsyncSession, person_ids: set[int]) -> dict[int, str]:
+    """Names of the people who decided or voided records, for exports and notices."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids)))
+    return {person_id: name for person_id, name in rows.all()}
+
+
+async def rejected_since(session: AsyncSession, person_ids: Sequence[int], since: date) -> set[int]:
+    """People with a record a supervisor sent back recently (a talking point, not a reproach)."""
+    if not person_ids:
+        return set()
+    rows = await session.scalars(
+        select(StudyRecord.person_id).where(
+            StudyRecord.person_id.in_(list(person_ids)), StudyRecord.status == "rejected",
+            StudyRecord.study_date >= since,
+        ).distinct()
+    )
+    return set(rows.all())

@@ -1,0 +1,133 @@
+"""The truth of what scheduled work was sent: delivery rows keyed by (person, kind, period).
+
+The flow is create → claim → send → mark. Creation is idempotent (a FanOut marker and the
+rows in one transaction, inserts that ignore conflicts), claiming moves rows from pending to
+sending in one statement, so two instances or a re-run job can never send one row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Delivery, FanOut
+
+CLAIM_BATCH = 200
+
+
+def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING for the dialect in use (SQLite and PostgreSQL both have it)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One person's delivery of a fan-out: pending at `deliver_after`, or skipped with a reason."""
+
+    person_id: int
+    deliver_after: datetime
+    skipped: str | None = None
+
+
+async def claim_fanout(session: AsyncSession, kind: str, period: str, now: datetime) -> bool:
+    """True for exactly one caller per (kind, period), across instances and restarts.
+
+    The caller adds the deliveries in the same transaction and commits: the marker and the
+    rows land together or not at all.
+    """
+    marker = await session.execute(
+        insert_ignoring_conflicts(session, FanOut).values(kind=kind, period=period, created_at=now)
+    )
+    return marker.rowcount == 1
+
+
+async def add_deliveries(
+    session: AsyncSession, kind: str, period: str, planned: Sequence[Planned], now: datetime
+) -> None:
+    """Insert rows, ignoring any that exist: safe to call for one-off messages keyed by period."""
+    rows = [
+        {
+            "person_id": p.person_id, "kind": kind, "period": period,
+            "status": "skipped" if p.skipped else "pending", "deliver_after": p.deliver_after,
+            "last_error": p.skipped, "attempts": 0, "created_at": now,
+        }
+        for p in planned
+    ]
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert_ignoring_conflicts(session, Delivery), rows[start:start + 1000])
+
+
+async def fanout_exists(session: AsyncSession, kind: str, period: str) -> bool:
+    return await session.get(FanOut, (kind, period)) is not None
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[Delivery]:
+    """Move up to `limit` due pending rows to `sending` and return them (the caller commits)."""
+    ids = list((await session.scalars(
+        select(Delivery.id).where(Delivery.status == "pending", Delivery.deliver_after <= now)
+        .order_by(Delivery.deliver_after, Delivery.id).limit(limit)
+    )).all())
+    if not ids:
+        return []
+    claimed = (await session.scalars(
+        update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+    )).all()
+    if not claimed:
+        return []
+    return list((await session.scalars(
+        select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id).execution_options(populate_existing=True)
+    )).all())
+
+
+async def mark(
+    session: AsyncSession, ids: Iterable[int], status: str, now: datetime, error: str | None = None
+) -> None:
+    ids = list(ids)
+    if not ids:
+        return
+    values: dict[str, object] = {"status": status, "last_error": error[:300] if error else None}
+    if status == "sent":
+        values["sent_at"] = now
+    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+
+
+async def expire_stale(session: AsyncSession, now: datetime, grace: timedelta) -> int:
+    """Pending rows whose moment passed more than `grace` ago are dropped, not sent late."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == "pending", Delivery.deliver_after < now - grace)
+        .values(status="expired")
+    )
+    return result.rowcount or 0
+
+
+async def settle_interrupted(session: AsyncSession, now: datetime, after: timedelta) -> int:
+    """Rows left in `sending` by a process that died: we cannot know whether Telegram got them,
+    so they become `uncertain` and are never resent (no duplicate, at the cost of maybe none)."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < now - after)
+        .values(status="uncertain")
+    )
+    return result.rowcount or 0
+
+
+async def status_counts(session: AsyncSession, kind: str | None = None) -> dict[str, int]:
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    if kind is not None:
+        query = query.where(Delivery.kind == kind)
+    return {status: count for status, count in (await session.execute(query)).all()}
+
+
+async def deliveries_for(session: AsyncSession, person_id: int, kind_prefix: str = "") -> list[Delivery]:
+    query = select(Delivery).where(Delivery.person_id == person_id).order_by(Delivery.id)
+    if kind_prefix:
+        query = query.where(Delivery.kind.startswith(kind_prefix))
+    return list((await session.scalars(query)).all())

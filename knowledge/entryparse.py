@@ -1,0 +1,231 @@
+"""Turn one YAML file's bytes into entries, reporting every problem with file, line and id.
+
+Only per-file checks live here; checks across files (duplicate ids, dangling
+``related``, near-duplicate questions) are in ``knowledge.loader``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from knowledge.normalize import normalize
+from knowledge.schema import ENTRY_KEYS, REQUIRED_KEYS, Entry, KbIssue
+from knowledge.yamlsafe import compose_yaml
+
+ID_RE = re.compile(r"[a-z0-9-]+")
+_LIST_KEYS = ("alternates", "keywords", "related")
+_TEXT_KEYS = ("category", "source")
+_UNREADABLE = object()  # a value whose construction failed; already reported, not checked again
+
+
+@dataclass
+class ParsedFile:
+    """What one file yielded: good entries, errors, and every id it declares (even broken ones)."""
+
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[KbIssue] = field(default_factory=list)
+    warnings: list[KbIssue] = field(default_factory=list)
+    declared_ids: list[tuple[str, int]] = field(default_factory=list)
+
+
+def line_of(node: Node) -> int:
+    """1-based line where ``node`` starts."""
+    return node.start_mark.line + 1
+
+
+def decode(name: str, data: bytes) -> tuple[str | None, KbIssue | None]:
+    """UTF-8 text of ``data`` (a BOM is tolerated), or an issue naming the bad byte's line."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, KbIssue(name, line, None, f"file is not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+
+
+def parse_file(name: str, data: bytes) -> ParsedFile:
+    """Parse one knowledge file; never raises on bad content."""
+    result = ParsedFile()
+    text, issue = decode(name, data)
+    if issue is not None:
+        result.errors.append(issue)
+        return result
+    try:
+        root, constructor = compose_yaml(text or "")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        result.errors.append(KbIssue(name, line, None, f"YAML error: {exc.problem or exc}"))
+        return result
+    except yaml.YAMLError as exc:
+        result.errors.append(KbIssue(name, None, None, f"YAML error: {exc}"))
+        return result
+    except RecursionError:
+        result.errors.append(KbIssue(name, None, None, "YAML is nested too deeply"))
+        return result
+    for item in _entry_nodes(name, root, result):
+        _parse_entry(name, item, constructor, result)
+    return result
+
+
+def _entry_nodes(name: str, root: Node | None, result: ParsedFile) -> list[Node]:
+    """The items of the top-level ``entries:`` list, or [] with an error explaining the shape."""
+    if not isinstance(root, MappingNode):
+        line = None if root is None else line_of(root)
+        result.errors.append(KbIssue(name, line, None, "expected a top-level mapping with an 'entries:' list"))
+        return []
+    entries: Node | None = None
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "entries":
+            entries = value
+        else:
+            result.errors.append(KbIssue(name, line_of(key), None, f"unknown top-level key {_key_text(key)!r}"))
+    if entries is None:
+        result.errors.append(KbIssue(name, line_of(root), None, "missing top-level 'entries:' list"))
+        return []
+    if isinstance(entries, ScalarNode) and entries.tag.endswith(":null"):
+        return []
+    if not isinstance(entries, SequenceNode):
+        result.errors.append(KbIssue(name, line_of(entries), None, "'entries' must be a list of entries"))
+        return []
+    return list(entries.value)
+
+
+def _key_text(node: Node) -> str:
+    return str(node.value) if isinstance(node, ScalarNode) else "<complex key>"
+
+
+def _parse_entry(name: str, node: Node, constructor: SafeConstructor, result: ParsedFile) -> None:
+    """Validate one entry mapping; append the Entry if it is sound, issues otherwise."""
+    line = line_of(node)
+    if not isinstance(node, MappingNode):
+        result.errors.append(KbIssue(name, line, None, "each entry must be a mapping (id:, question:, answer: …)"))
+        return
+    fields, key_lines, issues = _read_fields(name, node, constructor)
+    entry_id = fields.get("id") if isinstance(fields.get("id"), str) else None
+    issues = [KbIssue(i.file, i.line, entry_id, i.message) for i in issues]
+    issues += _check_id(name, line, fields, key_lines)
+    if entry_id is not None and ID_RE.fullmatch(entry_id):
+        result.declared_ids.append((entry_id, line))
+    issues += _check_fields(name, line, entry_id, fields, key_lines)
+    if issues:
+        result.errors.extend(issues)
+        return
+    result.entries.append(_build_entry(name, line, fields))
+    if entry_id in fields.get("related", ()):
+        result.warnings.append(KbIssue(name, key_lines["related"], entry_id, "'related' lists the entry itself"))
+
+
+def _read_fields(
+    name: str, node: MappingNode, constructor: SafeConstructor
+) -> tuple[dict[str, Any], dict[str, int], list[KbIssue]]:
+    """Construct each key's value; report unknown and repeated keys (YAML would silently keep the last)."""
+    fields: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    issues: list[KbIssue] = []
+    for key_node, value_node in node.value:
+        key, key_line = _key_text(key_node), line_of(key_node)
+        if key not in ENTRY_KEYS:
+            issues.append(KbIssue(name, key_line, None, f"unknown key {key!r}{_did_you_mean(key)}"))
+        elif key in fields:
+            issues.append(KbIssue(name, key_line, None, f"key {key!r} appears twice in this entry"))
+        else:
+            key_lines[key] = line_of(value_node)
+            try:
+                fields[key] = constructor.construct_object(value_node, deep=True)
+            except yaml.YAMLError as exc:  # e.g. a !!python/object tag: refused, never run
+                fields[key] = _UNREADABLE
+                problem = getattr(exc, "problem", None) or str(exc)
+                issues.append(KbIssue(name, key_line, None, f"YAML error in {key!r}: {problem}"))
+    return fields, key_lines, issues
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, sorted(ENTRY_KEYS), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_id(name: str, line: int, fields: dict[str, Any], key_lines: dict[str, int]) -> list[KbIssue]:
+    if "id" not in fields:
+        return [KbIssue(name, line, None, "missing required key 'id'")]
+    value = fields["id"]
+    if value is _UNREADABLE:
+        return []
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        shown = value if isinstance(value, str) else repr(value)
+        return [KbIssue(name, key_lines["id"], None, f"id {shown!r} must use only a-z, 0-9 and '-'")]
+    return []
+
+
+def _check_fields(
+    name: str, line: int, entry_id: str | None, fields: dict[str, Any], key_lines: dict[str, int]
+) -> list[KbIssue]:
+    """Type and content checks of every known key except id."""
+    issues: list[KbIssue] = []
+
+    def issue(key: str | None, message: str) -> None:
+        issues.append(KbIssue(name, key_lines.get(key, line) if key else line, entry_id, message))
+
+    # Values that failed to construct were reported already; check only the rest.
+    fields = {k: v for k, v in fields.items() if v is not _UNREADABLE}
+    for key in REQUIRED_KEYS[1:]:
+        if key not in fields and key not in key_lines:
+            issue(None, f"missing required key {key!r}")
+        elif key in fields and (not isinstance(fields[key], str) or not fields[key].strip()):
+            issue(key, f"{key!r} must be non-empty text")
+    if isinstance(fields.get("question"), str) and fields["question"].strip() and not normalize(fields["question"], None):
+        issue("question", "'question' has no letters or digits to match on")
+    for key in _LIST_KEYS:
+        value = fields.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
+            issue(key, f"{key!r} must be a list of non-empty texts")
+    for key in _TEXT_KEYS:
+        if fields.get(key) is not None and not isinstance(fields[key], str):
+            issue(key, f"{key!r} must be text")
+    if fields.get("updated") is not None and _as_date(fields["updated"]) is None:
+        issue("updated", "'updated' must be a date like 2024-05-01")
+    return issues
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value) if isinstance(value, list) else ()
+
+
+def _optional_text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _build_entry(name: str, line: int, fields: dict[str, Any]) -> Entry:
+    return Entry(
+        id=fields["id"],
+        question=fields["question"].strip(),
+        alternates=_texts(fields.get("alternates")),
+        keywords=_texts(fields.get("keywords")),
+        answer=fields["answer"].strip(),
+        category=_optional_text(fields.get("category")),
+        source=_optional_text(fields.get("source")),
+        updated=_as_date(fields.get("updated")),
+        related=_texts(fields.get("related")),
+        file=name,
+        line=line,
+    )

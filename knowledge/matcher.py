@@ -1,0 +1,141 @@
+"""Match a user's question to an entry: answer when sure, suggest when unsure, else nothing.
+
+Two stages: BM25 over character bigrams finds the few plausible entries among
+thousands, then ``knowledge.scoring`` rescores those few with signals that are
+comparable across queries, so fixed thresholds can decide the outcome.  A
+wrong answer about policy is worse than none, so answering needs both a high
+score and a clear lead over the runner-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from knowledge.index import BigramIndex
+from knowledge.normalize import normalize
+from knowledge.schema import Entry
+from knowledge.scoring import FEATURES, Profile, Query, Scorer
+from knowledge.settings import MatchSettings
+from knowledge.typos import HomophoneFixer
+
+__all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Outcome"]
+
+Outcome = Literal["answer", "suggest", "none"]
+
+#: How many BM25 hits are rescored: the right entry is almost always among the first few.
+RERANK_DEPTH = 20
+
+
+class _HasMatchSettings(Protocol):
+    answer_threshold: float
+    suggest_threshold: float
+    margin: float
+    max_query_chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The decision for one query.  ``best`` is set only when ``outcome == "answer"``.
+
+    ``candidates`` is the ranking (up to ``top``), whatever the outcome, for
+    diagnostics and evaluation; ``suggestions`` is what to offer as buttons.
+    """
+
+    query: str
+    outcome: Outcome
+    best: Entry | None
+    score: float
+    candidates: tuple[Candidate, ...]
+    suggest_threshold: float = field(default=0.0, repr=False)
+
+    @property
+    def suggestions(self) -> tuple[Candidate, ...]:
+        """Candidates good enough to offer as "您是不是想问" buttons (empty for ``none``)."""
+        if self.outcome == "none":
+            return ()
+        return tuple(c for c in self.candidates if c.score >= self.suggest_threshold)
+
+
+class Matcher:
+    """Immutable once built; safe to share between threads."""
+
+    def __init__(self, entries: Sequence[Entry], settings: MatchSettings) -> None:
+        self.entries = tuple(entries)
+        self.settings = settings
+        profiles = [Profile.of(e) for e in self.entries]
+        self._index = BigramIndex([p.grams for p in profiles])
+        self._scorer = Scorer(profiles, self._index)
+        self._fixer = HomophoneFixer(self._index.doc_freq)
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], settings: _HasMatchSettings) -> Matcher:
+        """Index ``entries``; ``settings`` is a MatchSettings or anything with the same fields."""
+        if not isinstance(settings, MatchSettings):
+            settings = MatchSettings(
+                settings.answer_threshold, settings.suggest_threshold, settings.margin, settings.max_query_chars
+            )
+        return cls(entries, settings)
+
+    def rank(self, query: str, limit: int) -> list[Candidate]:
+        """Entries best first with their scores (0..1); at most ``limit``."""
+        prepared, hits = self._retrieve(query)
+        if prepared is None or not hits:
+            return []
+        top_bm25 = hits[0][1]
+        scored = [
+            Candidate(self.entries[i], round(self._scorer.score(prepared, i, bm25 / top_bm25), 4)) for i, bm25 in hits
+        ]
+        scored.sort(key=lambda c: -c.score)
+        return scored[:limit]
+
+    def explain(self, query: str, limit: int = 5) -> list[tuple[Entry, float, dict[str, float]]]:
+        """The first ``limit`` BM25 hits with their score and the features behind it (for tuning)."""
+        prepared, hits = self._retrieve(query)
+        if prepared is None or not hits:
+            return []
+        top_bm25 = hits[0][1]
+        return [
+            (
+                self.entries[i],
+                self._scorer.score(prepared, i, bm25 / top_bm25),
+                dict(zip(FEATURES, self._scorer.features(prepared, i, bm25 / top_bm25))),
+            )
+            for i, bm25 in hits[:limit]
+        ]
+
+    def _retrieve(self, query: str) -> tuple[Query | None, list[tuple[int, float]]]:
+        """Normalise, repair typos, and fetch BM25 hits; (None, []) when nothing is left to match."""
+        text = normalize(query, self.settings.max_query_chars)
+        if not text:
+            return None, []
+        prepared = self._scorer.prepare(self._fixer.fix(text))
+        return prepared, self._index.search(prepared.weights, RERANK_DEPTH)
+
+    def match(self, query: str, top: int = 3) -> MatchResult:
+        ranked = self.rank(query, max(top, 2))
+        outcome = self._decide(ranked)
+        best = ranked[0] if ranked else None
+        return MatchResult(
+            query=query,
+            outcome=outcome,
+            best=best.entry if best and outcome == "answer" else None,
+            score=best.score if best else 0.0,
+            candidates=tuple(ranked[:top]),
+            suggest_threshold=self.settings.suggest_threshold,
+        )
+
+    def _decide(self, ranked: Sequence[Candidate]) -> Outcome:
+        if not ranked or ranked[0].score < self.settings.suggest_threshold:
+            return "none"
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if ranked[0].score >= self.settings.answer_threshold and ranked[0].score - runner_up >= self.settings.margin:
+            return "answer"
+        return "suggest"

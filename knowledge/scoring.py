@@ -1,0 +1,154 @@
+"""Rerank stage: how likely one entry is the right answer to one query, as a score in 0..1.
+
+BM25 is good at recall but its scores are not comparable between queries, so
+the few entries it retrieves are rescored with signals that are, combined by
+a logistic model (weights fitted with ``python -m knowledge.fit``):
+
+* coverage: the IDF-weighted share of the query's bigrams that the entry
+  knows (in any phrasing or keyword).  A query whose distinctive part is
+  absent (工会会费 against 党费) scores low even when the rest (怎么交) matches.
+  Bigrams the base has never seen weigh as much as their rarest character,
+  so 电费 (电 is foreign to the base) weighs a lot and 我们 very little.
+* precision: the share of the best phrasing that the query contains.
+* ratio: edit-distance similarity (rapidfuzz ``ratio``) to the best phrasing.
+* keyword: the query spells out one of the entry's keywords.
+* known: the share of the query the whole base knows; given the coverage,
+  the rest is explained by other entries, which makes this one less certain.
+* bm25 share: the entry's BM25 score relative to the best BM25 hit.
+* head: the query's first bigram (in Chinese, usually its topic) is known to
+  the entry: a question about 团组织关系 is not one about 组织关系 of a 党员.
+* log length: very short queries are ambiguous whatever they match.
+
+Bigrams with function characters (怎么, 的, 吗) weigh less: they say how one
+asks, not what about.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from knowledge.index import BigramIndex, grams, idf
+from knowledge.normalize import normalize
+from knowledge.schema import Entry
+
+FEATURES = ("coverage", "precision", "ratio", "keyword", "known", "bm25_share", "head", "log_length")
+WEIGHTS = (3.106, 2.154, 2.797, 2.018, -1.097, 7.665, 1.069, 1.911)
+BIAS = -16.224
+
+#: Characters that frame a question rather than name its subject.
+STOP_CHARS = frozenset("的了吗呢啊么怎什如何哪几多少是否能可以要会该应请问我你他她们这那个些吧呀和与及或在有没不就都也还又被把给对从向到为啥咋嘛得着过一")
+#: Weight factor per function character in a bigram.
+STOP_FACTOR = 0.3
+
+_SENTENCE_END = re.compile(r"[？?！!。；;]")
+
+
+def sub_questions(text: str) -> list[str]:
+    """The parts of a compound question (党费怎么交？交给谁？): users usually ask just one."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    return parts if len(parts) > 1 else []
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """An entry's normalised texts and bigrams, computed once at build time."""
+
+    phrasings: tuple[str, ...]
+    phrasing_grams: tuple[frozenset[str], ...]
+    keywords: tuple[str, ...]
+    grams: frozenset[str]
+
+    @classmethod
+    def of(cls, entry: Entry) -> Profile:
+        texts = [*entry.phrasings, *(s for p in entry.phrasings for s in sub_questions(p))]
+        phrasings = tuple(dict.fromkeys(n for n in (normalize(t, None) for t in texts) if n))
+        keywords = tuple(dict.fromkeys(n for n in (normalize(k, None) for k in entry.keywords) if n))
+        phrasing_grams = tuple(frozenset(grams(p)) for p in phrasings)
+        all_grams = frozenset().union(*phrasing_grams, *(grams(k) for k in keywords))
+        return cls(phrasings, phrasing_grams, keywords, all_grams)
+
+
+class GramWeights:
+    """IDF weight of any bigram, with a character-level back-off for bigrams the base lacks."""
+
+    def __init__(self, index: BigramIndex, profiles: Sequence[Profile]) -> None:
+        self._index = index
+        self._char_df: Counter[str] = Counter(c for p in profiles for c in set("".join(p.phrasings + p.keywords)))
+        # Every indexed bigram's weight up front (one pass), so scoring only does dict lookups.
+        self._known = {g: idf(df, index.n_docs) * _stop_factor(g) for g, df in index.doc_freq.items()}
+        self._unseen = lru_cache(maxsize=1 << 14)(self._backoff)
+
+    def _backoff(self, gram: str) -> float:
+        rarest = max(idf(self._char_df.get(c, 0), self._index.n_docs) for c in gram)
+        return rarest * _stop_factor(gram)
+
+    def __call__(self, gram: str) -> float:
+        weight = self._known.get(gram)
+        return weight if weight is not None else self._unseen(gram)
+
+    def total(self, gram_set: Iterable[str]) -> float:
+        return sum(map(self, gram_set))
+
+
+def _stop_factor(gram: str) -> float:
+    stops = sum(c in STOP_CHARS for c in gram)
+    return STOP_FACTOR**stops if stops else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A normalised query with its bigrams, their weights and how much of it the base knows."""
+
+    text: str
+    weights: Mapping[str, float]
+    total: float
+    known: float
+
+    @property
+    def grams(self) -> frozenset[str]:
+        return frozenset(self.weights)
+
+
+class Scorer:
+    """Scores (query, entry) pairs for one base; immutable after construction."""
+
+    def __init__(self, profiles: Sequence[Profile], index: BigramIndex) -> None:
+        self.profiles = profiles
+        self.index = index
+        self.weights = GramWeights(index, profiles)
+        self._phrasing_totals = [tuple(self.weights.total(g) for g in p.phrasing_grams) for p in profiles]
+
+    def prepare(self, text: str) -> Query:
+        weights = {g: self.weights(g) for g in set(grams(text))}
+        total = sum(weights.values())
+        known = sum(w for g, w in weights.items() if g in self.index.doc_freq)
+        return Query(text, weights, total, known / total if total > 0 else 0.0)
+
+    def features(self, query: Query, i: int, bm25_share: float) -> tuple[float, ...]:
+        """The FEATURES of entry ``i`` for ``query``, in order."""
+        profile, weights = self.profiles[i], query.weights
+        coverage = sum(weights[g] for g in profile.grams.intersection(weights)) / query.total
+        precision = ratio = 0.0
+        for phrasing, gram_set, total in zip(profile.phrasings, profile.phrasing_grams, self._phrasing_totals[i]):
+            shared = sum(weights[g] for g in gram_set.intersection(weights))
+            precision = max(precision, shared / total if total > 0 else 0.0)
+            ratio = max(ratio, fuzz.ratio(query.text, phrasing) / 100.0)
+        keyword = any(len(k) >= 2 and k in query.text for k in profile.keywords)
+        head = query.text[:2] in profile.grams
+        return (
+            coverage, precision, ratio, float(keyword), query.known, bm25_share, float(head),
+            math.log(len(query.text)),
+        )
+
+    def score(self, query: Query, i: int, bm25_share: float) -> float:
+        if query.total <= 0 or not self.profiles[i].phrasings:
+            return 0.0
+        logit = BIAS + sum(w * f for w, f in zip(WEIGHTS, self.features(query, i, bm25_share)))
+        return 1.0 / (1.0 + math.exp(-logit))
