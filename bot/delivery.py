@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.services import Services
 from db import deliveries
@@ -42,8 +44,12 @@ class Outgoing:
 Renderer = Callable[[AsyncSession, Services, list[tuple[Delivery, Person]]], Awaitable[dict[int, Outgoing | None]]]
 
 
-def _seconds(value: object) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
+def retry_after_seconds(error: RetryAfter) -> float:
+    """PTB 22 is moving retry_after from int to timedelta; accept both without the warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class DeliveryEngine:
@@ -110,7 +116,7 @@ class DeliveryEngine:
                 return "blocked", str(exc)
             except RetryAfter as exc:
                 error = str(exc)
-                await self.sleep(min(_seconds(exc.retry_after), MAX_RETRY_AFTER))
+                await self.sleep(min(retry_after_seconds(exc), MAX_RETRY_AFTER))
             except BadRequest as exc:
                 status = "blocked" if "chat not found" in str(exc).lower() else "failed"
                 return status, str(exc)

@@ -56,6 +56,7 @@ class ApiError:
     status: int
     description: str
     retry_after: int | None = None
+    times: int | None = None  # answer this many sends, then deliver again (None: for good)
 
 
 class LocalRequest(BaseRequest):
@@ -103,8 +104,13 @@ class LocalRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
         self.calls.append((api_method, params))
-        fault = self.faults.get(_int(params.get("chat_id")))
+        chat_id = _int(params.get("chat_id"))
+        fault = self.faults.get(chat_id)
         if fault is not None and api_method.startswith("send"):
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    del self.faults[chat_id]
             return _error(fault)
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:

@@ -42,10 +42,12 @@ async def claim_fanout(session: AsyncSession, kind: str, period: str, now: datet
     The caller adds the deliveries in the same transaction and commits: the marker and the
     rows land together or not at all.
     """
-    marker = await session.execute(
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
+    inserted = await session.execute(
         insert_ignoring_conflicts(session, FanOut).values(kind=kind, period=period, created_at=now)
+        .returning(FanOut.kind)
     )
-    return marker.rowcount == 1
+    return inserted.first() is not None
 
 
 async def add_deliveries(

@@ -31,18 +31,20 @@ class ImportSummary:
     reactivated: int
 
 
-async def import_roster(session: AsyncSession, rows: list[RosterRow]) -> ImportSummary:
+async def import_roster(session: AsyncSession, rows: list[RosterRow], now: datetime | None = None) -> ImportSummary:
     """Upsert every row by external id; deactivate (never delete) people not in the file.
 
+    `now` dates the newcomers' joining the roster (the start of their talk cadence).
     The caller commits: a failure anywhere leaves the previous roster untouched.
     """
+    now = now or utcnow()
     existing = {p.external_id: p for p in (await session.scalars(select(Person))).all()}
     used_codes = {p.invite_code for p in existing.values()}
     created = updated = unchanged = reactivated = 0
     for row in rows:
         person = existing.pop(row.external_id, None)
         if person is None:
-            session.add(_new_person(row, used_codes))
+            session.add(_new_person(row, used_codes, now))
             created += 1
             continue
         if not person.active:
@@ -60,12 +62,14 @@ async def import_roster(session: AsyncSession, rows: list[RosterRow]) -> ImportS
     return ImportSummary(created, updated, unchanged, deactivated, reactivated)
 
 
-def _new_person(row: RosterRow, used_codes: set[str]) -> Person:
+def _new_person(row: RosterRow, used_codes: set[str], now: datetime) -> Person:
     code = new_invite_code()
     while code in used_codes:
         code = new_invite_code()
     used_codes.add(code)
-    person = Person(external_id=row.external_id, invite_code=code, active=True, reachable=True)
+    person = Person(
+        external_id=row.external_id, invite_code=code, active=True, reachable=True, created_at=now, updated_at=now
+    )
     _apply_row(person, row)
     return person
 

@@ -21,7 +21,7 @@ async def import_roster_upload(update: Update, context: BotContext, filename: st
     except RosterError as error:
         await update.message.reply_text(texts.ROSTER_FAILED.format(error=texts.roster_error(error)))
         return
-    summary = await people.import_roster(context.session, rows)
+    summary = await people.import_roster(context.session, rows, context.services.now())
     await context.session.commit()
     await update.message.reply_text(texts.ROSTER_IMPORTED.format(**summary.__dict__))
     await send_invites(update, context)

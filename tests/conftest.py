@@ -88,8 +88,20 @@ class BotHarness:
 
     async def import_roster(self, text: str = ROSTER, filename: str = "roster.yaml") -> None:
         async with self.services.db.session() as session:
-            await people.import_roster(session, parse_roster(filename, text.encode()))
+            await people.import_roster(session, parse_roster(filename, text.encode()), self.services.now())
             await session.commit()
+
+    async def tick(self, local: str) -> list[BotMessage]:
+        """Set the clock to a local time ('2026-11-23 08:30') and run one scheduler round."""
+        moment = datetime.fromisoformat(local).replace(tzinfo=self.services.config.tz).astimezone(timezone.utc)
+        self.set_time(moment)
+        mark = len(self.request.outbox)
+        await self.app.scheduler.tick(moment)
+        return self.request.outbox[mark:]
+
+    async def person(self, external_id: str):  # type: ignore[no-untyped-def]
+        async with self.services.db.session() as session:
+            return await people.by_external_id(session, external_id)
 
     async def invite_code(self, external_id: str) -> str:
         async with self.services.db.session() as session:
