@@ -110,6 +110,7 @@ class TalkSettings(_Strict):
     cadence_days: int = Field(90, ge=7, le=730)
     unit_cadence_days: dict[str, int] = Field(default_factory=dict)
     prompt_time: time = time(9, 0)
+    workdays_only: bool = True
     postpone_days: int = Field(7, ge=1, le=60)
     follow_up_days: int = Field(7, ge=1, le=60, description="re-prompt a supervisor who has not acted")
     topics: tuple[str, ...] = Field(min_length=3)

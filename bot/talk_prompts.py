@@ -44,7 +44,7 @@ async def plan_talks(session: AsyncSession, services: Services, now: datetime) -
     today = local.date()
     if local.time() < services.config.talks.prompt_time:
         return False
-    if not services.config.reminders.holidays.calendar.is_workday(today):
+    if services.config.talks.workdays_only and not services.config.reminders.holidays.calendar.is_workday(today):
         return False
     if not await deliveries.claim_fanout(session, TALK, today.isoformat(), now):
         return False
@@ -125,6 +125,11 @@ def prompt_buttons(cadre_id: int) -> InlineKeyboardMarkup:
         InlineKeyboardButton(texts.TALK_LATER, callback_data=f"{CALLBACK}:later:{cadre_id}"),
         InlineKeyboardButton(texts.TALK_LOG, callback_data=f"{CALLBACK}:log:{cadre_id}"),
     ]])
+
+
+def log_button(cadre_id: int) -> InlineKeyboardMarkup:
+    """What stays on a prompt once acted on: the history, not a second 已谈."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.TALK_LOG, callback_data=f"{CALLBACK}:log:{cadre_id}")]])
 
 
 async def render_preparation(

@@ -15,7 +15,7 @@ from telegram.warnings import PTBUserWarning
 from bot import texts
 from bot.context import BotContext
 from bot.progress import local_today
-from bot.talk_prompts import CALLBACK, prompt_buttons
+from bot.talk_prompts import CALLBACK, log_button, prompt_buttons
 from db import people, talks
 from db.models import Person
 from handlers.ask import answer_question
@@ -46,7 +46,7 @@ async def on_done(update: Update, context: BotContext) -> int:
     context.user_data["talk_id"] = talk.id
     context.user_data["talk_notes_asked"] = context.services.now()
     await update.callback_query.answer(texts.TALK_RECORDED_SHORT)
-    await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    await update.callback_query.edit_message_reply_markup(reply_markup=log_button(cadre.id))
     await update.effective_message.reply_text(
         texts.TALK_RECORDED.format(name=cadre.name, day=f"{today.month}月{today.day}日"),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(texts.TALK_SKIP_NOTES, callback_data=f"{CALLBACK}:skip")]]),
@@ -92,7 +92,7 @@ async def on_later(update: Update, context: BotContext) -> None:
     until = local_today(context.services.now(), context.services.config.tz) + timedelta(days=days)
     await talks.postpone(context.session, context.person.id, cadre.id, until)
     await update.callback_query.answer(texts.TALK_POSTPONED_SHORT)
-    await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    await update.callback_query.edit_message_reply_markup(reply_markup=log_button(cadre.id))
     await update.effective_message.reply_text(texts.TALK_POSTPONED.format(name=cadre.name, day=f"{until.month}月{until.day}日"))
 
 

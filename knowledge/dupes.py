@@ -3,8 +3,8 @@
 Two entries asked the same way cannot both be answered: the matcher sees a
 tie and can only offer suggestions.  This is a warning, not an error, because
 sometimes it is deliberate (a general and a specific entry).  Any phrasing
-(question or alternate) identical to another entry's is reported; near
-duplicates (90 % alike) are looked for against each entry's canonical question.
+(question or alternate) identical to another entry's after normalisation is
+reported, and canonical questions 90 % alike to another entry's question.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ NEAR_DUPLICATE_RATIO = 90.0
 _MIN_SHARED_GRAMS = 0.75
 # A prefix bigram shared by more questions than this is too common to single out duplicates;
 # skipping it keeps the check near-linear on big bases at the cost of missing a few pairs.
-_MAX_POSTINGS = 8
+_MAX_POSTINGS = 16
 
 Phrasing = tuple[Entry, str, str]  # entry, text as written, normalised text
 
@@ -35,7 +35,8 @@ def near_duplicate_warnings(entries: Sequence[Entry], min_ratio: float = NEAR_DU
     phrasings = [(e, p, n) for e in entries for p in e.phrasings if (n := normalize(p, None))]
     reported: set[tuple[str, str]] = set()
     warnings: list[KbIssue] = []
-    for first, second in [*_identical_pairs(phrasings), *_similar_pairs(phrasings, min_ratio)]:
+    questions = [p for p in phrasings if p[1] == p[0].question]
+    for first, second in [*_identical_pairs(phrasings), *_similar_pairs(questions, min_ratio)]:
         pair = (min(first[0].id, second[0].id), max(first[0].id, second[0].id))
         if pair not in reported:
             reported.add(pair)
@@ -54,7 +55,7 @@ def _identical_pairs(phrasings: Sequence[Phrasing]) -> list[tuple[Phrasing, Phra
 
 
 def _similar_pairs(phrasings: Sequence[Phrasing], min_ratio: float) -> list[tuple[Phrasing, Phrasing]]:
-    """Phrasings at least ``min_ratio`` alike to another entry's question, by prefix filtering.
+    """Pairs of phrasings of different entries at least ``min_ratio`` alike, by prefix filtering.
 
     Bigrams are ordered globally, rarest first; two texts sharing a share s of
     their bigrams must share one of the first len - ceil(s * len) + 1, so only
@@ -64,14 +65,13 @@ def _similar_pairs(phrasings: Sequence[Phrasing], min_ratio: float) -> list[tupl
     freq = Counter(g for gs in gram_lists for g in gs)
     rank = {g: r for r, g in enumerate(sorted(freq, key=lambda g: (freq[g], g)))}.__getitem__
     prefixes = [sorted(gs, key=rank)[: len(gs) - math.ceil(_MIN_SHARED_GRAMS * len(gs)) + 1] for gs in gram_lists]
-    questions: dict[str, list[int]] = defaultdict(list)
-    for index, (entry, text, _) in enumerate(phrasings):
-        if text == entry.question:
-            for gram in prefixes[index]:
-                questions[gram].append(index)
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for index, prefix in enumerate(prefixes):
+        for gram in prefix:
+            by_prefix[gram].append(index)
     pairs = []
     for index, (entry, _, norm) in enumerate(phrasings):
-        candidates = {q for g in prefixes[index] if len(ids := questions.get(g, ())) <= _MAX_POSTINGS for q in ids}
+        candidates = {q for g in prefixes[index] if len(ids := by_prefix[g]) <= _MAX_POSTINGS for q in ids if q > index}
         for q in sorted(candidates):
             other = phrasings[q]
             if other[0].id != entry.id and fuzz.ratio(other[2], norm, score_cutoff=min_ratio) and other[2] != norm:

@@ -82,7 +82,7 @@ class GramWeights:
         self._index = index
         self._char_df: Counter[str] = Counter(c for p in profiles for c in set("".join(p.phrasings + p.keywords)))
         # Every indexed bigram's weight up front (one pass), so scoring only does dict lookups.
-        self._known = {g: idf(df, index.n_docs) * _stop_factor(g) for g, df in index.doc_freq.items()}
+        self.known = {g: idf(df, index.n_docs) * _stop_factor(g) for g, df in index.doc_freq.items()}
         self._unseen = lru_cache(maxsize=1 << 14)(self._backoff)
 
     def _backoff(self, gram: str) -> float:
@@ -90,7 +90,7 @@ class GramWeights:
         return rarest * _stop_factor(gram)
 
     def __call__(self, gram: str) -> float:
-        weight = self._known.get(gram)
+        weight = self.known.get(gram)
         return weight if weight is not None else self._unseen(gram)
 
     def total(self, gram_set: Iterable[str]) -> float:
@@ -123,7 +123,8 @@ class Scorer:
         self.profiles = profiles
         self.index = index
         self.weights = GramWeights(index, profiles)
-        self._phrasing_totals = [tuple(self.weights.total(g) for g in p.phrasing_grams) for p in profiles]
+        known = self.weights.known.__getitem__  # every phrasing bigram is indexed, hence known
+        self._phrasing_totals = [tuple(sum(map(known, g)) for g in p.phrasing_grams) for p in profiles]
 
     def prepare(self, text: str) -> Query:
         weights = {g: self.weights(g) for g in set(grams(text))}

@@ -83,7 +83,10 @@ def fifty_people() -> list[PersonRow]:
 
 @pytest.mark.parametrize(
     ("credits", "expected_status"),
-    [(60.0, "on_track"), (54.0, "on_track"), (53.9, "behind"), (42.0, "behind"), (41.9, "far_behind"), (0.0, "far_behind")],
+    [
+        (60.0, "on_track"), (54.0, "on_track"), (53.9, "behind"),
+        (42.0, "behind"), (41.9, "far_behind"), (0.0, "far_behind"),
+    ],
 )
 def test_status_compares_credits_with_the_pro_rata_figure(credits: float, expected_status: str) -> None:
     # 60 expected, ratios 0.1 and 0.3: on track from 54, far behind below 42.
@@ -183,7 +186,9 @@ def test_person_entry_shows_standing_totals_last_study_and_talk() -> None:
         (False, None, None, "暂无谈话记录"),
     ],
 )
-def test_talk_status_shows_overdue_else_due_else_last(overdue: bool, due: date | None, last: date | None, shown: str) -> None:
+def test_talk_status_shows_overdue_else_due_else_last(
+    overdue: bool, due: date | None, last: date | None, shown: str
+) -> None:
     row = person("李四", talk_overdue=overdue, talk_due=due, last_talk=last)
     assert person_entry(row, WEEK_END).splitlines()[1].endswith(shown)
 
