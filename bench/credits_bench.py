@@ -17,22 +17,18 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import median_ms, postgres_schema, roster_yaml, sqlite_database, verdict  # noqa: E402
 from db import credits, people  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
@@ -64,14 +60,9 @@ MIX = [
 ]
 
 
-def roster(count: int) -> bytes:
-    lines = [f'- {{id: "B{i:04d}", name: "干部{i}", unit: "科{i % 7}", roles: cadre}}' for i in range(count)]
-    return "\n".join(lines).encode()
-
-
 async def add_people(db: Database, count: int) -> list[int]:
     async with db.session() as session:
-        await people.import_roster(session, parse_roster("bench.yaml", roster(count)))
+        await people.import_roster(session, parse_roster("bench.yaml", roster_yaml(count)))
         await session.commit()
         return [p.id for p in await people.all_people(session)]
 
@@ -98,17 +89,6 @@ async def fill_records(db: Database, person_id: int, count: int) -> None:
         # A live database has statistics from autovacuum/ANALYZE; give the planner the same.
         await session.execute(text("ANALYZE"))
         await session.commit()
-
-
-async def median_ms(runs: int, work: Callable[[], Awaitable[object]]) -> float:
-    for _ in range(max(5, runs // 10)):  # warm the pool, the statement cache and the pages
-        await work()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 async def summary_figures(db: Database, runs: int, records: int) -> tuple[float, float, credits.Progress]:
@@ -168,10 +148,6 @@ async def concurrent_logging(db: Database) -> tuple[bool, str]:
     return exact and not errors and saved == CADRES * 8, detail
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def report_summary(name: str, baseline: float, measured: float, progress: credits.Progress, records: int) -> bool:
     ok = measured <= SUMMARY_TARGET_MS
     print(
@@ -185,8 +161,7 @@ def report_summary(name: str, baseline: float, measured: float, progress: credit
 
 
 async def run_sqlite(runs: int, records: int) -> bool:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.db"
+    with sqlite_database() as url:
         upgrade(url)
         db = Database(url)
         try:
@@ -196,27 +171,10 @@ async def run_sqlite(runs: int, records: int) -> bool:
     return report_summary("SQLite", baseline, measured, progress, records)
 
 
-def pg_schema(base: str) -> tuple[str, Callable[[], None]]:
-    """A fresh schema on the server and the URL that uses it; the callable drops it."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    return url, drop
-
-
 async def run_postgres(base: str, runs: int, records: int) -> bool:
     results = []
     for part in ("summary", "concurrency"):
-        url, drop = pg_schema(base)
-        try:
+        with postgres_schema(base) as url:
             upgrade(url)
             db = Database(url)
             try:
@@ -229,8 +187,6 @@ async def run_postgres(base: str, runs: int, records: int) -> bool:
                     results.append(ok)
             finally:
                 await db.dispose()
-        finally:
-            drop()
     return all(results)
 
 

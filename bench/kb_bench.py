@@ -92,7 +92,7 @@ def baseline_accuracy(cases: Sequence[Case], ranks: Sequence[list[tuple[str, flo
     in_domain = sum(1 for c in cases if c.id)
     ood = len(cases) - in_domain
     top1 = top3 = wrong = ood_answers = 0
-    for case, ranked in zip(cases, ranks):
+    for case, ranked in zip(cases, ranks, strict=True):
         answered = bool(ranked) and ranked[0][1] >= threshold
         if not case.id:
             ood_answers += answered
@@ -114,7 +114,9 @@ def tune_threshold(cases: Sequence[Case], ranks: Sequence[list[tuple[str, float]
 
 def matcher_accuracy(matcher: Matcher, cases: Sequence[Case]) -> Accuracy:
     report = evaluate(matcher, cases)
-    return Accuracy(report.top1_accuracy, report.top3_recall, report.rejection, report.ood_answers, report.wrong_answers)
+    return Accuracy(
+        report.top1_accuracy, report.top3_recall, report.rejection, report.ood_answers, report.wrong_answers
+    )
 
 
 # --- distractors -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -51,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     invites.add_argument("--all", action="store_true", help="include people who have already joined")
     invites.set_defaults(func=cmd_roster_invites)
 
-    kb_commands.register(sub, lambda: load_config().knowledge)
+    kb_commands.register(sub, lambda: load_config().knowledge, lambda _settings: load_config().knowledge_paths)
     return parser
 
 

@@ -24,8 +24,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.services import Services
-from db import deliveries
+from db import deliveries, people
+from db.deliveries import Claimed
 from db.models import Delivery, Person
+from db.people import PersonFacts
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class Outgoing:
 
 
 # Renders a batch: {delivery id: message, or None when it is no longer relevant}.
-Renderer = Callable[[AsyncSession, Services, list[tuple[Delivery, Person]]], Awaitable[dict[int, Outgoing | None]]]
+Renderer = Callable[[AsyncSession, Services, list[tuple[Claimed, PersonFacts]]], Awaitable[dict[int, Outgoing | None]]]
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -69,14 +71,14 @@ class DeliveryEngine:
                 await session.commit()
                 if not batch:
                     return outcome
-                people = await _people(session, {d.person_id for d in batch})
-                rendered = await self._render(session, [(d, people[d.person_id]) for d in batch if d.person_id in people])
-            results = await self._send_all(batch, people, rendered)
+                recipients = {p.id: p for p in await people.facts(session, {d.person_id for d in batch})}
+                rendered = await self._render(session, [(d, recipients[d.person_id]) for d in batch if d.person_id in recipients])
+            results = await self._send_all(batch, recipients, rendered)
             outcome.update(status for status, _ in results.values())
             await self._record(results, now)
 
-    async def _render(self, session: AsyncSession, batch: list[tuple[Delivery, Person]]) -> dict[int, Outgoing | None]:
-        by_prefix: dict[str, list[tuple[Delivery, Person]]] = {}
+    async def _render(self, session: AsyncSession, batch: list[tuple[Claimed, PersonFacts]]) -> dict[int, Outgoing | None]:
+        by_prefix: dict[str, list[tuple[Claimed, PersonFacts]]] = {}
         for delivery, person in batch:
             by_prefix.setdefault(delivery.kind.split(":", 1)[0], []).append((delivery, person))
         rendered: dict[int, Outgoing | None] = {}
@@ -89,20 +91,29 @@ class DeliveryEngine:
         return rendered
 
     async def _send_all(
-        self, batch: list[Delivery], people: dict[int, Person], rendered: dict[int, Outgoing | None]
+        self, batch: list[Claimed], recipients: dict[int, PersonFacts], rendered: dict[int, Outgoing | None]
     ) -> dict[int, tuple[str, str | None]]:
-        gate = asyncio.Semaphore(self.concurrency)
+        """`concurrency` workers drain the batch: requests overlap on the network, and a
+        batch costs a few tasks, not one per message."""
+        results: dict[int, tuple[str, str | None]] = {}
+        pending = iter(batch)
 
-        async def one(delivery: Delivery) -> tuple[int, tuple[str, str | None]]:
-            person, message = people.get(delivery.person_id), rendered.get(delivery.id)
-            if person is None or not person.active or person.chat_id is None:
-                return delivery.id, ("skipped", "person inactive or not joined")
-            if message is None:
-                return delivery.id, ("skipped", "no longer relevant")
-            async with gate:
-                return delivery.id, await self._send(person.chat_id, message)
+        async def worker() -> None:
+            for delivery in pending:  # a shared iterator: each delivery is taken exactly once
+                results[delivery.id] = await self._deliver(delivery, recipients, rendered)
 
-        return dict(await asyncio.gather(*(one(d) for d in batch)))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch)))))
+        return results
+
+    async def _deliver(
+        self, delivery: Claimed, recipients: dict[int, PersonFacts], rendered: dict[int, Outgoing | None]
+    ) -> tuple[str, str | None]:
+        person, message = recipients.get(delivery.person_id), rendered.get(delivery.id)
+        if person is None or not person.active or person.chat_id is None:
+            return "skipped", "person inactive or not joined"
+        if message is None:
+            return "skipped", "no longer relevant"
+        return await self._send(person.chat_id, message)
 
     async def _send(self, chat_id: int, message: Outgoing) -> tuple[str, str | None]:
         error: str | None = None
@@ -137,11 +148,6 @@ class DeliveryEngine:
                 await deliveries.mark(session, ids, status, now, error)
             await _mark_unreachable(session, results)
             await session.commit()
-
-
-async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
-    rows = await session.scalars(select(Person).where(Person.id.in_(ids)))
-    return {person.id: person for person in rows}
 
 
 async def _mark_unreachable(session: AsyncSession, results: dict[int, tuple[str, str | None]]) -> None:

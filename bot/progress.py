@@ -8,16 +8,27 @@ all read targets and periods through here so they never disagree.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.config import StudySettings
-from db.models import Person
 from db.periods import Period, period_containing, period_labelled
 
 BAR_WIDTH = 10
 
 
-def target_for(person: Person, settings: StudySettings) -> float:
+class TargetFacts(Protocol):
+    """What deciding a target needs: a Person or a bulk-loaded PersonFacts."""
+
+    id: int
+    target: float | None
+    level: str | None
+    unit: str
+
+    def has_role(self, role: str) -> bool: ...
+
+
+def target_for(person: TargetFacts, settings: StudySettings) -> float:
     """Roster target, else by level, by unit, by role (first listed that applies), else yearly."""
     targets = settings.targets
     if person.target:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -22,8 +21,9 @@ from bot.schedule_config import ReminderSchedule
 from bot.services import Services
 from bot.standing import standings
 from db import deliveries, reminders
-from db.deliveries import Planned
-from db.models import Delivery, Person, PersonRole, ReminderPrefs
+from db.deliveries import Claimed, Planned
+from db.models import Person, ReminderPrefs
+from db.people import PersonFacts, facts
 
 KIND_PREFIX = "reminder"
 STUDY_GO = "st:go"
@@ -70,7 +70,7 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
 
 
 def plan_for(
-    person: Person, prefs: ReminderPrefs | None, schedule: ReminderSchedule, services: Services,
+    person: PersonFacts, prefs: ReminderPrefs | None, schedule: ReminderSchedule, services: Services,
     fire: datetime, now: datetime,
 ) -> Planned:
     """Muted and snoozed people get a skipped row (so nothing retries); quiet hours delay."""
@@ -91,18 +91,12 @@ def deliver_at(prefs: ReminderPrefs | None, services: Services, moment: datetime
     return end.astimezone(moment.tzinfo) if end is not None else moment
 
 
-async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[Person]:
+async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[PersonFacts]:
     audience = schedule.audience
-    role = audience.value if audience.kind == "role" else "cadre"
-    query = (
-        select(Person).join(PersonRole)
-        .where(PersonRole.role == role, Person.active.is_(True), Person.reachable.is_(True),
-               Person.chat_id.is_not(None))
-        .order_by(Person.id)
+    people = await facts(
+        session, role=audience.value if audience.kind == "role" else "cadre",
+        unit=audience.value if audience.kind == "unit" else None, reachable_only=True,
     )
-    if audience.kind == "unit":
-        query = query.where(Person.unit == audience.value)
-    people = list((await session.scalars(query)).unique().all())
     if audience.kind != "behind":
         return people
     today = local_today(now, services.config.tz)
@@ -111,7 +105,7 @@ async def _audience(session: AsyncSession, services: Services, schedule: Reminde
     return [p for p in people if standing[p.id].behind_by_more_than(margin)]
 
 
-def applies_to(schedule: ReminderSchedule, person: Person) -> bool:
+def applies_to(schedule: ReminderSchedule, person: Person | PersonFacts) -> bool:
     """Whether a schedule can ever reach this person (what /remind lists)."""
     audience = schedule.audience
     if audience.kind == "role":
@@ -122,7 +116,7 @@ def applies_to(schedule: ReminderSchedule, person: Person) -> bool:
 
 
 async def render_reminders(
-    session: AsyncSession, services: Services, batch: list[tuple[Delivery, Person]]
+    session: AsyncSession, services: Services, batch: list[tuple[Claimed, PersonFacts]]
 ) -> dict[int, Outgoing | None]:
     """The schedule's text with each person's figures, and buttons straight into logging."""
     today = local_today(services.now(), services.config.tz)

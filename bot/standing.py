@@ -13,9 +13,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StudySettings
-from bot.progress import current_period, target_for
+from bot.progress import TargetFacts, current_period, target_for
 from db import credits
-from db.models import Person
 from db.periods import pro_rata
 
 
@@ -36,7 +35,7 @@ class Standing:
 
 
 async def standings(
-    session: AsyncSession, settings: StudySettings, people: Sequence[Person], today: date
+    session: AsyncSession, settings: StudySettings, people: Sequence[TargetFacts], today: date
 ) -> dict[int, Standing]:
     period = current_period(settings, today)
     totals = await credits.totals_for_people(session, [p.id for p in people], period.start, period.end)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import zlib
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -24,16 +23,17 @@ from bot.services import Services
 from bot.standing import standings
 from bot.talking_points import Situation, talking_points
 from db import credits, deliveries, reminders, talks
-from db.deliveries import Planned
-from db.models import Delivery, Person
+from db.deliveries import Claimed, Planned
+from db.models import Person
+from db.people import PersonFacts, facts
 
 TALK, PREP = "talk", "talkprep"
 CALLBACK = "tk"
 
 
-def due_date(services: Services, pair: talks.Pair, last: date | None, postponed: date | None) -> date:
-    cadence = services.config.talks.cadence_for(pair.cadre.unit)
-    base = last or pair.cadre.created_at.astimezone(services.config.tz).date()
+def due_date(services: Services, cadre: Person | PersonFacts, last: date | None, postponed: date | None) -> date:
+    cadence = services.config.talks.cadence_for(cadre.unit)
+    base = last or cadre.created_at.astimezone(services.config.tz).date()
     due = base + timedelta(days=cadence)
     return max(due, postponed) if postponed else due
 
@@ -56,7 +56,7 @@ async def plan_talks(session: AsyncSession, services: Services, now: datetime) -
     follow_up = services.config.talks.follow_up_days
     for pair in pairs:
         key = (pair.supervisor.id, pair.cadre.id)
-        due = due_date(services, pair, last.get(key), postponed.get(key))
+        due = due_date(services, pair.cadre, last.get(key), postponed.get(key))
         if today >= due:
             # One period per follow-up window: a re-prompt each window, never two in one.
             nudge = (today - due).days // follow_up
@@ -73,11 +73,11 @@ async def plan_talks(session: AsyncSession, services: Services, now: datetime) -
 
 
 async def render_talks(
-    session: AsyncSession, services: Services, batch: list[tuple[Delivery, Person]]
+    session: AsyncSession, services: Services, batch: list[tuple[Claimed, PersonFacts]]
 ) -> dict[int, Outgoing | None]:
     """Prompts for supervisors: still relevant only if the talk has not happened since."""
     cadre_ids = [int(d.kind.split(":")[1]) for d, _ in batch]
-    cadres = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(cadre_ids)))).all()}
+    cadres = {p.id: p for p in await facts(session, cadre_ids)}
     last = await talks.last_talks(session, cadre_ids)
     postponed = await talks.postponements(session)
     requested = await talks.open_requests(session, cadre_ids)
@@ -91,7 +91,7 @@ async def render_talks(
             rendered[delivery.id] = None
             continue
         key = (supervisor.id, cadre.id)
-        due = due_date(services, talks.Pair(supervisor, cadre), last.get(key), postponed.get(key))
+        due = due_date(services, cadre, last.get(key), postponed.get(key))
         if due > today:
             rendered[delivery.id] = None  # talked or postponed since this was planned
             continue
@@ -108,7 +108,7 @@ async def render_talks(
     return rendered
 
 
-def prompt_text(services: Services, cadre: Person, last: date | None, due: date, points: list[str]) -> str:
+def prompt_text(services: Services, cadre: PersonFacts, last: date | None, due: date, points: list[str]) -> str:
     lines = [
         texts.TALK_PROMPT.format(name=cadre.name, unit=cadre.unit or "—"),
         texts.TALK_PROMPT_LAST.format(last=_day(last) if last else texts.TALK_NEVER, due=_day(due),
@@ -133,11 +133,11 @@ def log_button(cadre_id: int) -> InlineKeyboardMarkup:
 
 
 async def render_preparation(
-    session: AsyncSession, services: Services, batch: list[tuple[Delivery, Person]]
+    session: AsyncSession, services: Services, batch: list[tuple[Claimed, PersonFacts]]
 ) -> dict[int, Outgoing | None]:
     """The day-before note to the cadre; dropped if the talk already happened or moved."""
     supervisor_ids = [int(d.kind.split(":")[1]) for d, _ in batch]
-    supervisors = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(supervisor_ids)))).all()}
+    supervisors = {p.id: p for p in await facts(session, supervisor_ids)}
     rendered: dict[int, Outgoing | None] = {}
     for delivery, cadre in batch:
         supervisor = supervisors.get(int(delivery.kind.split(":")[1]))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, FanOut
 
-CLAIM_BATCH = 200
+CLAIM_BATCH = 1000
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Insert:
@@ -70,24 +70,32 @@ async def fanout_exists(session: AsyncSession, kind: str, period: str) -> bool:
     return await session.get(FanOut, (kind, period)) is not None
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[Delivery]:
-    """Move up to `limit` due pending rows to `sending` and return them (the caller commits)."""
-    ids = list((await session.scalars(
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this process now owns: what the renderers need, nothing more."""
+
+    id: int
+    person_id: int
+    kind: str
+    period: str
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[Claimed]:
+    """Move up to `limit` due pending rows to `sending` in one statement and return them.
+
+    The `status == pending` test inside the UPDATE is what keeps two claimers from taking the
+    same row (PostgreSQL re-checks it on rows another transaction changed). The caller commits.
+    """
+    due = (
         select(Delivery.id).where(Delivery.status == "pending", Delivery.deliver_after <= now)
-        .order_by(Delivery.deliver_after, Delivery.id).limit(limit)
-    )).all())
-    if not ids:
-        return []
-    claimed = (await session.scalars(
-        update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .order_by(Delivery.deliver_after, Delivery.id).limit(limit).scalar_subquery()
+    )
+    rows = await session.execute(
+        update(Delivery).where(Delivery.id.in_(due), Delivery.status == "pending")
         .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-        .returning(Delivery.id)
-    )).all()
-    if not claimed:
-        return []
-    return list((await session.scalars(
-        select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id).execution_options(populate_existing=True)
-    )).all())
+        .returning(Delivery.id, Delivery.person_id, Delivery.kind, Delivery.period)
+    )
+    return sorted((Claimed(*row) for row in rows.all()), key=lambda c: c.id)
 
 
 async def mark(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Person, PersonRole, Supervision, Talk, TalkPostponement, TalkRequest
+from db.people import PersonFacts
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ async def supervisors_of(session: AsyncSession, cadre: Person) -> list[Person]:
     )).unique().all())
 
 
-def supervises(supervisor: Person, cadre: Person) -> bool:
+def supervises(supervisor: Person | PersonFacts, cadre: Person | PersonFacts) -> bool:
     return supervisor.has_role("supervisor") and cadre.unit in supervisor.supervised_units and supervisor.id != cadre.id
 
 

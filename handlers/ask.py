@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.context import BotContext
-from bot.render import render_chunks, to_html
+from bot.render import render_chunks
 from db import questions
 from knowledge.matcher import MatchResult
 from knowledge.schema import Entry

@@ -72,7 +72,6 @@ def settings_keyboard(context: BotContext, person: Person, prefs: ReminderPrefs)
 
 
 async def remind_command(update: Update, context: BotContext) -> None:
-    person = context.person
     args = context.args or []
     if args and args[0] in ("quiet", "免打扰"):
         await _typed_quiet(update, context, " ".join(args[1:]))

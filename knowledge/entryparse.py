@@ -180,7 +180,8 @@ def _check_fields(
             issue(None, f"missing required key {key!r}")
         elif key in fields and (not isinstance(fields[key], str) or not fields[key].strip()):
             issue(key, f"{key!r} must be non-empty text")
-    if isinstance(fields.get("question"), str) and fields["question"].strip() and not normalize(fields["question"], None):
+    question = fields.get("question")
+    if isinstance(question, str) and question.strip() and not normalize(question, None):
         issue("question", "'question' has no letters or digits to match on")
     for key in _LIST_KEYS:
         value = fields.get(key)

@@ -33,7 +33,7 @@ L2 = 1.0
 def rows(matcher: Matcher, cases: Sequence[Case]) -> list[tuple[Case, list[tuple[str, list[float]]]]]:
     """Per case, its hits as (entry id, feature vector)."""
     return [
-        (case, [(entry.id, [features[name] for name in FEATURES]) for entry, _, features in matcher.explain(case.q, DEPTH)])
+        (case, [(entry.id, [f[name] for name in FEATURES]) for entry, _, f in matcher.explain(case.q, DEPTH)])
         for case in cases
     ]
 

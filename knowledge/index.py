@@ -10,8 +10,7 @@ the postings of its few bigrams, however large the base.
 from __future__ import annotations
 
 import math
-
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -34,8 +33,7 @@ def idf(doc_freq: int, n_docs: int) -> float:
 class BigramIndex:
     """BM25 over one bag of bigrams per entry (binary term frequency: short texts repeat little)."""
 
-    def __init__(self, docs: Sequence[Iterable[str]], gram_factor: Callable[[str], float] | None = None) -> None:
-        """Index ``docs``; ``gram_factor`` scales a bigram's idf (e.g. down for function words)."""
+    def __init__(self, docs: Sequence[Iterable[str]]) -> None:
         gram_ids: dict[str, int] = {}
         rows: list[int] = []  # gram id of each posting
         cols: list[int] = []  # doc id of each posting
@@ -48,23 +46,19 @@ class BigramIndex:
             cols.extend([doc_id] * len(unique))
         self.n_docs = len(lengths)
         self._gram_ids = gram_ids
-        self._build_postings(np.array(rows, dtype=np.int32), np.array(cols, dtype=np.int32), lengths, gram_factor)
+        self._build_postings(np.array(rows, dtype=np.int32), np.array(cols, dtype=np.int32), lengths)
 
-    def _build_postings(
-        self, rows: np.ndarray, cols: np.ndarray, lengths: list[int], gram_factor: Callable[[str], float] | None
-    ) -> None:
+    def _build_postings(self, rows: np.ndarray, cols: np.ndarray, lengths: list[int]) -> None:
         """Postings sorted by gram, with each (gram, doc) BM25 weight computed in one vectorised pass."""
         n_grams = len(self._gram_ids)
         order = np.argsort(rows, kind="stable")
         rows, self._docs = rows[order], cols[order]
         freq = np.bincount(rows, minlength=n_grams)
-        self.doc_freq: dict[str, int] = dict(zip(self._gram_ids, freq.tolist()))
+        self.doc_freq: dict[str, int] = dict(zip(self._gram_ids, freq.tolist(), strict=True))
         doc_lengths = np.array(lengths, dtype=np.float64)
         average = max(float(doc_lengths.mean()) if self.n_docs else 1.0, 1.0)
         saturation = (K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * doc_lengths / average))
         gram_idf = np.log1p((self.n_docs - freq + 0.5) / (freq + 0.5))
-        if gram_factor is not None:
-            gram_idf *= np.array([gram_factor(g) for g in self._gram_ids], dtype=np.float64)
         self._weights = (saturation[self._docs] * gram_idf[rows]).astype(np.float32)
         self._starts = np.concatenate([[0], np.cumsum(freq)]).astype(np.int64)
 
@@ -73,7 +67,8 @@ class BigramIndex:
 
     def search(self, query_grams: Iterable[str], limit: int) -> list[tuple[int, float]]:
         """Up to ``limit`` (entry index, BM25 score) pairs, best first; entries sharing no gram are left out."""
-        spans = [(self._starts[i], self._starts[i + 1]) for g in set(query_grams) if (i := self._gram_ids.get(g)) is not None]
+        found = [i for g in set(query_grams) if (i := self._gram_ids.get(g)) is not None]
+        spans = [(self._starts[i], self._starts[i + 1]) for i in found]
         if not spans:
             return []
         ids = np.concatenate([self._docs[a:b] for a, b in spans])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from knowledge.dupes import near_duplicate_warnings
 from knowledge.entryparse import parse_file
+from knowledge.gcpause import gc_paused
 from knowledge.schema import Entry, KbIssue
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -106,6 +107,11 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def load_sources(sources: Sequence[Source]) -> LoadResult:
     """Parse every source, then run the checks that need the whole base."""
+    with gc_paused():
+        return _load_sources(sources)
+
+
+def _load_sources(sources: Sequence[Source]) -> LoadResult:
     entries: list[Entry] = []
     errors: list[KbIssue] = []
     warnings: list[KbIssue] = []
@@ -119,7 +125,7 @@ def load_sources(sources: Sequence[Source]) -> LoadResult:
         warnings += parsed.warnings
         for entry_id, line in parsed.declared_ids:
             if entry_id in first_seen:
-                where = "%s:%d" % first_seen[entry_id]
+                where = "{}:{}".format(*first_seen[entry_id])
                 errors.append(KbIssue(source.name, line, entry_id, f"duplicate id (first defined at {where})"))
             else:
                 first_seen[entry_id] = (source.name, line)

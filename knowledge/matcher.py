@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from knowledge.gcpause import gc_paused
 from knowledge.index import BigramIndex
 from knowledge.normalize import normalize
 from knowledge.schema import Entry
@@ -25,7 +26,7 @@ __all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Outcome"]
 Outcome = Literal["answer", "suggest", "none"]
 
 #: How many BM25 hits are rescored: the right entry is almost always among the first few.
-RERANK_DEPTH = 20
+RERANK_DEPTH = 15
 
 
 class _HasMatchSettings(Protocol):
@@ -70,10 +71,11 @@ class Matcher:
     def __init__(self, entries: Sequence[Entry], settings: MatchSettings) -> None:
         self.entries = tuple(entries)
         self.settings = settings
-        profiles = [Profile.of(e) for e in self.entries]
-        self._index = BigramIndex([p.grams for p in profiles])
-        self._scorer = Scorer(profiles, self._index)
-        self._fixer = HomophoneFixer(self._index.doc_freq)
+        with gc_paused():
+            profiles = [Profile.of(e) for e in self.entries]
+            self._index = BigramIndex([p.grams for p in profiles])
+            self._scorer = Scorer(profiles, self._index)
+            self._fixer = HomophoneFixer(self._index.doc_freq)
 
     @classmethod
     def build(cls, entries: Sequence[Entry], settings: _HasMatchSettings) -> Matcher:
@@ -106,7 +108,7 @@ class Matcher:
             (
                 self.entries[i],
                 self._scorer.score(prepared, i, bm25 / top_bm25),
-                dict(zip(FEATURES, self._scorer.features(prepared, i, bm25 / top_bm25))),
+                dict(zip(FEATURES, self._scorer.features(prepared, i, bm25 / top_bm25), strict=True)),
             )
             for i, bm25 in hits[:limit]
         ]

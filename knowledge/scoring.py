@@ -43,7 +43,10 @@ WEIGHTS = (3.106, 2.154, 2.797, 2.018, -1.097, 7.665, 1.069, 1.911)
 BIAS = -16.224
 
 #: Characters that frame a question rather than name its subject.
-STOP_CHARS = frozenset("的了吗呢啊么怎什如何哪几多少是否能可以要会该应请问我你他她们这那个些吧呀和与及或在有没不就都也还又被把给对从向到为啥咋嘛得着过一")
+STOP_CHARS = frozenset(
+    "的了吗呢啊么怎什如何哪几多少是否能可以要会该应请问我你他她们这那个些吧呀"
+    "和与及或在有没不就都也还又被把给对从向到为啥咋嘛得着过一"
+)
 #: Weight factor per function character in a bigram.
 STOP_FACTOR = 0.3
 
@@ -137,7 +140,8 @@ class Scorer:
         profile, weights = self.profiles[i], query.weights
         coverage = sum(weights[g] for g in profile.grams.intersection(weights)) / query.total
         precision = ratio = 0.0
-        for phrasing, gram_set, total in zip(profile.phrasings, profile.phrasing_grams, self._phrasing_totals[i]):
+        phrasings = zip(profile.phrasings, profile.phrasing_grams, self._phrasing_totals[i], strict=True)
+        for phrasing, gram_set, total in phrasings:
             shared = sum(weights[g] for g in gram_set.intersection(weights))
             precision = max(precision, shared / total if total > 0 else 0.0)
             ratio = max(ratio, fuzz.ratio(query.text, phrasing) / 100.0)
@@ -151,5 +155,5 @@ class Scorer:
     def score(self, query: Query, i: int, bm25_share: float) -> float:
         if query.total <= 0 or not self.profiles[i].phrasings:
             return 0.0
-        logit = BIAS + sum(w * f for w, f in zip(WEIGHTS, self.features(query, i, bm25_share)))
+        logit = BIAS + sum(w * f for w, f in zip(WEIGHTS, self.features(query, i, bm25_share), strict=True))
         return 1.0 / (1.0 + math.exp(-logit))

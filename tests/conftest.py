@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.app import build_application
 from bot.config import DEFAULT_CONFIG, Config, load_config
@@ -20,6 +19,7 @@ from bot.local_chat import LocalChat, LocalUser
 from bot.local_request import BotMessage, LocalRequest
 from bot.services import Services, make_services
 from db import people
+from db.engine import with_search_path
 from db.migrate import upgrade
 from db.roster import parse_roster
 
@@ -32,11 +32,6 @@ ROSTER = """\
 - {id: "S01", name: 赵强, unit: 组织科, roles: cadre;supervisor, supervises: 组织科}
 - {id: "A01", name: 陈静, unit: 办公室, roles: admin}
 """
-
-
-def _postgres_schema_url(base_url: str, schema: str) -> str:
-    url = make_url(base_url)
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -53,7 +48,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _postgres_schema_url(base, schema)
+        yield with_search_path(base, schema)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

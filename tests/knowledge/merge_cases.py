@@ -30,7 +30,7 @@ def main() -> int:
         lines.append(f"  # from {name} ({len(cases)} cases)")
         lines += [case_line(c) for c in cases]
     TARGET.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {TARGET} ({sum(1 for l in lines if l.startswith('  - '))} cases)")
+    print(f"wrote {TARGET} ({sum(1 for line in lines if line.startswith('  - '))} cases)")
     return 0
 
 

@@ -55,7 +55,8 @@ def test_typo_谈心谈化_finds_tanxin(matcher):
 
 
 @pytest.mark.parametrize(
-    "query", ["工会会费怎么交", "团费怎么交", "电费怎么交", "医保怎么报销", "公积金怎么提取", "会议室预约", "今天天气怎么样"]
+    "query",
+    ["工会会费怎么交", "团费怎么交", "电费怎么交", "医保怎么报销", "公积金怎么提取", "会议室预约", "今天天气怎么样"],
 )
 def test_near_domain_traps_never_get_a_confident_answer(matcher, query):
     assert matcher.match(query).outcome != "answer"
@@ -102,3 +103,14 @@ def test_a_very_long_message_is_cut_and_still_matched(matcher):
 def test_matching_is_deterministic(matcher):
     first = matcher.match("预备党员转正条件")
     assert all(matcher.match("预备党员转正条件") == first for _ in range(3))
+
+
+def test_an_empty_base_answers_nothing():
+    result = Matcher.build([], MatchSettings()).match("党费怎么交")
+    assert (result.outcome, result.candidates) == ("none", ())
+
+
+def test_explain_shows_the_features_behind_a_score(matcher):
+    entry, score, features = matcher.explain("党费怎么交", limit=1)[0]
+    assert entry.id == "p-dangfei-jiaona" and 0.0 <= score <= 1.0
+    assert set(features) >= {"coverage", "ratio", "head"}

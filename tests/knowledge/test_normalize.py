@@ -39,7 +39,13 @@ def test_emoji_and_punctuation_only_input_normalises_to_nothing():
 
 @pytest.mark.parametrize(
     "raw",
-    ["请问党费怎么交", "我想知道党费怎么交", "想问一下党费怎么交呢？", "麻烦问下，党费怎么交啊", "您好！党费怎么交吗😊"],
+    [
+        "请问党费怎么交",
+        "我想知道党费怎么交",
+        "想问一下党费怎么交呢？",
+        "麻烦问下，党费怎么交啊",
+        "您好！党费怎么交吗😊",
+    ],
 )
 def test_polite_fillers_are_removed(raw: str):
     assert normalize(raw) == "党费怎么交"
