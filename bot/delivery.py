@@ -23,6 +23,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.journal import BatchJournal, SendJournal
 from bot.services import Services
 from db import deliveries, people
 from db.deliveries import Claimed
@@ -33,6 +34,14 @@ log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (1.0, 4.0, 15.0)
 MAX_RETRY_AFTER = 120.0
+
+
+@dataclass(frozen=True)
+class Batch:
+    claimed: list[Claimed]
+    recipients: dict[int, PersonFacts]
+    rendered: dict[int, Outgoing | None]
+    journal: BatchJournal
 
 
 @dataclass(frozen=True)
@@ -55,27 +64,44 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 class DeliveryEngine:
-    def __init__(self, bot: object, services: Services, renderers: dict[str, Renderer], concurrency: int = 20) -> None:
+    def __init__(
+        self, bot: object, services: Services, renderers: dict[str, Renderer], journal: SendJournal, concurrency: int = 20
+    ) -> None:
         self.bot = bot
         self.services = services
         self.renderers = renderers
+        self.journal = journal
         self.concurrency = concurrency
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive time instead
 
     async def send_due(self, now: datetime) -> Counter[str]:
-        """Send every delivery due at `now`, batch by batch, until none is left."""
+        """Send every delivery due at `now`, batch by batch, until none is left.
+
+        Two stages overlap: while one batch is being sent, the next is claimed and rendered,
+        so database work hides behind network waits instead of adding to them.
+        """
         outcome: Counter[str] = Counter()
-        while True:
-            async with self.services.db.session() as session:
-                batch = await deliveries.claim_due(session, now)
-                await session.commit()
-                if not batch:
-                    return outcome
-                recipients = {p.id: p for p in await people.facts(session, {d.person_id for d in batch})}
-                rendered = await self._render(session, [(d, recipients[d.person_id]) for d in batch if d.person_id in recipients])
-            results = await self._send_all(batch, recipients, rendered)
+        await self._settle_journals(now)
+        upcoming = asyncio.create_task(self._prepare(now))
+        while (batch := await upcoming) is not None:
+            upcoming = asyncio.create_task(self._prepare(now))
+            results = await self._send_all(batch)
             outcome.update(status for status, _ in results.values())
-            await self._record(results, now)
+            await self._record(batch, results, now)
+        return outcome
+
+    async def _prepare(self, now: datetime) -> Batch | None:
+        """Claim the next due rows (journaled before anything is sent) and render them."""
+        async with self.services.db.session() as session:
+            claimed = await deliveries.claim_due(session, now)
+            await session.commit()
+            if not claimed:
+                return None
+            journal = self.journal.batch(claimed[0].id)
+            journal.claimed(d.id for d in claimed)
+            recipients = {p.id: p for p in await people.facts(session, {d.person_id for d in claimed})}
+            rendered = await self._render(session, [(d, recipients[d.person_id]) for d in claimed if d.person_id in recipients])
+        return Batch(claimed, recipients, rendered, journal)
 
     async def _render(self, session: AsyncSession, batch: list[tuple[Claimed, PersonFacts]]) -> dict[int, Outgoing | None]:
         by_prefix: dict[str, list[tuple[Claimed, PersonFacts]]] = {}
@@ -90,30 +116,30 @@ class DeliveryEngine:
             rendered.update(await renderer(session, self.services, items))
         return rendered
 
-    async def _send_all(
-        self, batch: list[Claimed], recipients: dict[int, PersonFacts], rendered: dict[int, Outgoing | None]
-    ) -> dict[int, tuple[str, str | None]]:
+    async def _send_all(self, batch: Batch) -> dict[int, tuple[str, str | None]]:
         """`concurrency` workers drain the batch: requests overlap on the network, and a
         batch costs a few tasks, not one per message."""
         results: dict[int, tuple[str, str | None]] = {}
-        pending = iter(batch)
+        pending = iter(batch.claimed)
 
         async def worker() -> None:
             for delivery in pending:  # a shared iterator: each delivery is taken exactly once
-                results[delivery.id] = await self._deliver(delivery, recipients, rendered)
+                results[delivery.id] = await self._deliver(delivery, batch)
 
-        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch)))))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch.claimed)))))
         return results
 
-    async def _deliver(
-        self, delivery: Claimed, recipients: dict[int, PersonFacts], rendered: dict[int, Outgoing | None]
-    ) -> tuple[str, str | None]:
-        person, message = recipients.get(delivery.person_id), rendered.get(delivery.id)
+    async def _deliver(self, delivery: Claimed, batch: Batch) -> tuple[str, str | None]:
+        person, message = batch.recipients.get(delivery.person_id), batch.rendered.get(delivery.id)
         if person is None or not person.active or person.chat_id is None:
             return "skipped", "person inactive or not joined"
         if message is None:
             return "skipped", "no longer relevant"
-        return await self._send(person.chat_id, message)
+        batch.journal.attempt(delivery.id)
+        result = await self._send(person.chat_id, message)
+        if result[0] == "sent":
+            batch.journal.sent(delivery.id)
+        return result
 
     async def _send(self, chat_id: int, message: Outgoing) -> tuple[str, str | None]:
         error: str | None = None
@@ -139,7 +165,7 @@ class DeliveryEngine:
                 return "failed", str(exc)
         return "failed", error
 
-    async def _record(self, results: dict[int, tuple[str, str | None]], now: datetime) -> None:
+    async def _record(self, batch: Batch, results: dict[int, tuple[str, str | None]], now: datetime) -> None:
         by_status: dict[tuple[str, str | None], list[int]] = {}
         for delivery_id, key in results.items():
             by_status.setdefault(key, []).append(delivery_id)
@@ -148,6 +174,20 @@ class DeliveryEngine:
                 await deliveries.mark(session, ids, status, now, error)
             await _mark_unreachable(session, results)
             await session.commit()
+        batch.journal.clear()  # the database knows now
+
+    async def _settle_journals(self, now: datetime) -> None:
+        """Batches a killed process left behind: what went out is sent, what never started
+        goes back to pending, what was in flight is uncertain (never resent)."""
+        for journal, state in self.journal.leftovers():
+            async with self.services.db.session() as session:
+                await deliveries.settle_batch(session, state.sent, state.in_flight, state.unattempted, now)
+                await session.commit()
+            journal.clear()
+            log.warning(
+                "settled an interrupted batch: %d sent, %d in flight (uncertain), %d to send again",
+                len(state.sent), len(state.in_flight), len(state.unattempted),
+            )
 
 
 async def _mark_unreachable(session: AsyncSession, results: dict[int, tuple[str, str | None]]) -> None:

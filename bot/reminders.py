@@ -23,7 +23,7 @@ from bot.standing import standings
 from db import deliveries, reminders
 from db.deliveries import Claimed, Planned
 from db.models import Person, ReminderPrefs
-from db.people import PersonFacts, facts
+from db.people import PersonFacts, facts, ids_of
 
 KIND_PREFIX = "reminder"
 STUDY_GO = "st:go"
@@ -62,24 +62,24 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
         if not await deliveries.claim_fanout(session, kind_of(schedule), period, now):
             continue
         audience = await _audience(session, services, schedule, now)
-        prefs = await reminders.prefs_for(session, [p.id for p in audience])
-        planned = [plan_for(person, prefs.get(person.id), schedule, services, fire, now) for person in audience]
+        prefs = await reminders.prefs_for(session, audience)
+        planned = [plan_for(person_id, prefs.get(person_id), schedule, services, fire, now) for person_id in audience]
         await deliveries.add_deliveries(session, kind_of(schedule), period, planned, now)
         started += 1
     return started
 
 
 def plan_for(
-    person: PersonFacts, prefs: ReminderPrefs | None, schedule: ReminderSchedule, services: Services,
+    person_id: int, prefs: ReminderPrefs | None, schedule: ReminderSchedule, services: Services,
     fire: datetime, now: datetime,
 ) -> Planned:
     """Muted and snoozed people get a skipped row (so nothing retries); quiet hours delay."""
     if prefs is not None:
         if prefs.muted_all or schedule.key in prefs.muted:
-            return Planned(person.id, fire, skipped="muted")
+            return Planned(person_id, fire, skipped="muted")
         if prefs.snooze_until is not None and prefs.snooze_until > now:
-            return Planned(person.id, fire, skipped="snoozed")
-    return Planned(person.id, deliver_at(prefs, services, max(fire, now)))
+            return Planned(person_id, fire, skipped="snoozed")
+    return Planned(person_id, deliver_at(prefs, services, max(fire, now)))
 
 
 def deliver_at(prefs: ReminderPrefs | None, services: Services, moment: datetime) -> datetime:
@@ -91,18 +91,17 @@ def deliver_at(prefs: ReminderPrefs | None, services: Services, moment: datetime
     return end.astimezone(moment.tzinfo) if end is not None else moment
 
 
-async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[PersonFacts]:
+async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[int]:
+    """Ids of the joined, reachable people a schedule goes to."""
     audience = schedule.audience
-    people = await facts(
-        session, role=audience.value if audience.kind == "role" else "cadre",
-        unit=audience.value if audience.kind == "unit" else None, reachable_only=True,
-    )
+    role = audience.value if audience.kind == "role" else "cadre"
+    unit = audience.value if audience.kind == "unit" else None
     if audience.kind != "behind":
-        return people
-    today = local_today(now, services.config.tz)
-    standing = await standings(session, services.config.study, people, today)
+        return await ids_of(session, role=role, unit=unit, reachable_only=True)
+    people = await facts(session, role=role, reachable_only=True)
+    standing = await standings(session, services.config.study, people, local_today(now, services.config.tz))
     margin = services.config.reminders.behind_margin
-    return [p for p in people if standing[p.id].behind_by_more_than(margin)]
+    return [p.id for p in people if standing[p.id].behind_by_more_than(margin)]
 
 
 def applies_to(schedule: ReminderSchedule, person: Person | PersonFacts) -> bool:
@@ -122,6 +121,7 @@ async def render_reminders(
     today = local_today(services.now(), services.config.tz)
     standing = await standings(session, services.config.study, [p for _, p in batch], today)
     rendered: dict[int, Outgoing | None] = {}
+    keyboards: dict[str, InlineKeyboardMarkup] = {}  # one per schedule, shared by its messages
     for delivery, person in batch:
         schedule = services.config.reminders.schedule(delivery.kind.split(":", 1)[1])
         if schedule is None:
@@ -132,7 +132,9 @@ async def render_reminders(
             name=person.name, unit=person.unit, total=_num(figures.total), target=_num(figures.target),
             expected=_num(figures.expected), gap=_num(figures.gap), credit_name=services.config.study.credit_name,
         )
-        rendered[delivery.id] = Outgoing(text, _buttons(services, schedule.activities))
+        if schedule.key not in keyboards:
+            keyboards[schedule.key] = _buttons(services, schedule.activities)
+        rendered[delivery.id] = Outgoing(text, keyboards[schedule.key])
     return rendered
 
 

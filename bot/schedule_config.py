@@ -92,6 +92,7 @@ class ReminderSettings(_Strict):
     tick_seconds: float = Field(30, ge=1, le=300)
     lease_seconds: float = Field(45, ge=5, le=600)
     concurrency: int = Field(20, ge=1, le=100, description="messages in flight at once during a fan-out")
+    journal_dir: str = Field("data", description="where the local sent journal lives (relative to the config file)")
     schedules: tuple[ReminderSchedule, ...] = ()
     holidays: Holidays = Holidays()
 

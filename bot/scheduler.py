@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from telegram.ext import ContextTypes
 
 from bot.delivery import DeliveryEngine, Renderer
+from bot.journal import SendJournal
 from bot.services import Services
 from db import deliveries, leases
 
@@ -29,7 +30,8 @@ class Scheduler:
         self.services = services
         self.planners = planners  # async (session, services, now) -> object, run in order
         settings = services.config.reminders
-        self.engine = DeliveryEngine(bot, services, renderers, concurrency=settings.concurrency)
+        journal = SendJournal(services.config.resolve(settings.journal_dir), services.db.url)
+        self.engine = DeliveryEngine(bot, services, renderers, journal, concurrency=settings.concurrency)
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=settings.lease_seconds)
 

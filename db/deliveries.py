@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, FanOut
 
-CLAIM_BATCH = 1000
+CLAIM_BATCH = 500
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Insert:
@@ -108,6 +108,23 @@ async def mark(
     if status == "sent":
         values["sent_at"] = now
     await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+
+
+async def settle_batch(
+    session: AsyncSession, sent: Iterable[int], in_flight: Iterable[int], unattempted: Iterable[int], now: datetime
+) -> None:
+    """Record what a local journal knows of a batch whose process died (rows still `sending`)."""
+    for ids, values in (
+        (sent, {"status": "sent", "sent_at": now}),
+        (in_flight, {"status": "uncertain"}),
+        (unattempted, {"status": "pending"}),
+    ):
+        ids = list(ids)
+        for start in range(0, len(ids), 1000):
+            await session.execute(
+                update(Delivery).where(Delivery.id.in_(ids[start:start + 1000]), Delivery.status == "sending")
+                .values(**values)
+            )
 
 
 async def expire_stale(session: AsyncSession, now: datetime, grace: timedelta) -> int:

@@ -4,7 +4,11 @@ Two stages: BM25 over character bigrams finds the few plausible entries among
 thousands, then ``knowledge.scoring`` rescores those few with signals that are
 comparable across queries, so fixed thresholds can decide the outcome.  A
 wrong answer about policy is worse than none, so answering needs both a high
-score and a clear lead over the runner-up.
+score and a clear lead over the runner-up.  Nor does it answer outright with an
+entry that never mentions the organisation or system a question is about, when
+that is one the base is known not to cover (``MatchSettings.out_of_scope``):
+团组织关系怎么转 shares almost every bigram with 党组织关系怎么转, yet the
+党员 entry is the wrong answer to it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class _HasMatchSettings(Protocol):
 class Candidate:
     entry: Entry
     score: float
+    #: Out-of-scope terms the query names and the entry never mentions: it may be suggested, not answered.
+    foreign: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +82,16 @@ class Matcher:
             self._index = BigramIndex([p.grams for p in profiles])
             self._scorer = Scorer(profiles, self._index)
             self._fixer = HomophoneFixer(self._index.doc_freq)
+        terms = (normalize(t, None) for t in getattr(settings, "out_of_scope", ()))
+        self._out_of_scope = tuple(dict.fromkeys(t for t in terms if len(t) >= 2))
 
     @classmethod
     def build(cls, entries: Sequence[Entry], settings: _HasMatchSettings) -> Matcher:
         """Index ``entries``; ``settings`` is a MatchSettings or anything with the same fields."""
         if not isinstance(settings, MatchSettings):
             settings = MatchSettings(
-                settings.answer_threshold, settings.suggest_threshold, settings.margin, settings.max_query_chars
+                settings.answer_threshold, settings.suggest_threshold, settings.margin, settings.max_query_chars,
+                tuple(getattr(settings, "out_of_scope", MatchSettings.out_of_scope)),
             )
         return cls(entries, settings)
 
@@ -92,11 +101,36 @@ class Matcher:
         if prepared is None or not hits:
             return []
         top_bm25 = hits[0][1]
+        named = self.out_of_scope_terms(query, prepared)
         scored = [
-            Candidate(self.entries[i], round(self._scorer.score(prepared, i, bm25 / top_bm25), 4)) for i, bm25 in hits
+            Candidate(
+                self.entries[i],
+                round(self._scorer.score(prepared, i, bm25 / top_bm25), 4),
+                self._not_mentioned(named, self.entries[i]),
+            )
+            for i, bm25 in hits
         ]
         scored.sort(key=lambda c: -c.score)
         return scored[:limit]
+
+    def out_of_scope_terms(self, query: str, prepared: Query) -> tuple[str, ...]:
+        """The out-of-scope terms a query names (usually none), before or after typo repair."""
+        if not self._out_of_scope:
+            return ()
+        raw = normalize(query, self.settings.max_query_chars)
+        return tuple(t for t in self._out_of_scope if t in raw or t in prepared.text)
+
+    def foreign_terms(self, query: str, entry: Entry) -> tuple[str, ...]:
+        """The out-of-scope terms ``query`` names that ``entry`` never mentions (for tuning tools)."""
+        prepared, _ = self._retrieve(query)
+        return self._not_mentioned(self.out_of_scope_terms(query, prepared), entry) if prepared else ()
+
+    @staticmethod
+    def _not_mentioned(terms: Sequence[str], entry: Entry) -> tuple[str, ...]:
+        if not terms:
+            return ()
+        texts = [normalize(t, None) for t in (*entry.phrasings, *entry.keywords, entry.answer)]
+        return tuple(t for t in terms if not any(t in text for text in texts))
 
     def explain(self, query: str, limit: int = 5) -> list[tuple[Entry, float, dict[str, float]]]:
         """The first ``limit`` BM25 hits with their score and the features behind it (for tuning)."""
@@ -138,6 +172,8 @@ class Matcher:
         if not ranked or ranked[0].score < self.settings.suggest_threshold:
             return "none"
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if ranked[0].foreign:
+            return "suggest"  # about something the base does not cover: the look-alike entry is only a guess
         if ranked[0].score >= self.settings.answer_threshold and ranked[0].score - runner_up >= self.settings.margin:
             return "answer"
         return "suggest"

@@ -18,6 +18,8 @@ a logistic model (weights fitted with ``python -m knowledge.fit``):
 * head: the query's first bigram (in Chinese, usually its topic) is known to
   the entry: a question about 团组织关系 is not one about 组织关系 of a 党员.
 * log length: very short queries are ambiguous whatever they match.
+* char coverage: like coverage, but per character (see ``char_coverage``), so a
+  missing word costs what it weighs and not also the bigrams across its edges.
 
 Bigrams with function characters (怎么, 的, 吗) weigh less: they say how one
 asks, not what about.
@@ -38,8 +40,8 @@ from knowledge.index import BigramIndex, grams, idf
 from knowledge.normalize import normalize
 from knowledge.schema import Entry
 
-FEATURES = ("coverage", "precision", "ratio", "keyword", "known", "bm25_share", "head", "log_length")
-WEIGHTS = (3.106, 2.154, 2.797, 2.018, -1.097, 7.665, 1.069, 1.911)
+FEATURES = ("coverage", "precision", "ratio", "keyword", "known", "bm25_share", "head", "log_length", "char_coverage")
+WEIGHTS = (3.106, 2.154, 2.797, 2.018, -1.097, 7.665, 1.069, 1.911, 0.0)
 BIAS = -16.224
 
 #: Characters that frame a question rather than name its subject.
@@ -99,6 +101,34 @@ class GramWeights:
     def total(self, gram_set: Iterable[str]) -> float:
         return sum(map(self, gram_set))
 
+    def char_weight(self, char: str) -> float:
+        """How distinctive one character is, 0..1: its idf over the entries' texts relative to an unseen
+        character's; 0 for function characters, which never name a subject."""
+        if char in STOP_CHARS:
+            return 0.0
+        n = self._index.n_docs
+        return idf(self._char_df.get(char, 0), n) / idf(0, n)
+
+
+def char_coverage(query: Query, known: frozenset[str]) -> float:
+    """The distinctiveness-weighted share of the query's characters that the entry explains (0..1).
+
+    A character is explained when a bigram it is part of is known to the entry.  Unlike the bigram
+    coverage, a word the entry lacks costs its own characters once, not also the two bigrams that
+    straddle its edges (月薪一万二: 薪一 and 万二 are artefacts of the missing word boundary, not
+    extra foreign words), so colloquial paraphrases are penalised for what is foreign, and only that.
+    """
+    if len(query.text) < 2:
+        return 1.0 if query.text in known else 0.0
+    total = sum(query.char_weights)
+    if total <= 0:
+        return 0.0
+    covered = [False] * len(query.text)
+    for i, gram in enumerate(query.sequence):
+        if gram in known:
+            covered[i] = covered[i + 1] = True
+    return sum(w for w, c in zip(query.char_weights, covered, strict=True) if c) / total
+
 
 def _stop_factor(gram: str) -> float:
     stops = sum(c in STOP_CHARS for c in gram)
@@ -113,6 +143,8 @@ class Query:
     weights: Mapping[str, float]
     total: float
     known: float
+    sequence: tuple[str, ...] = ()  # the bigrams in order: sequence[i] is text[i:i + 2]
+    char_weights: tuple[float, ...] = ()  # GramWeights.char_weight of each character of text
 
     @property
     def grams(self) -> frozenset[str]:
@@ -133,7 +165,9 @@ class Scorer:
         weights = {g: self.weights(g) for g in set(grams(text))}
         total = sum(weights.values())
         known = sum(w for g, w in weights.items() if g in self.index.doc_freq)
-        return Query(text, weights, total, known / total if total > 0 else 0.0)
+        sequence = tuple(text[i : i + 2] for i in range(len(text) - 1))
+        char_weights = tuple(self.weights.char_weight(c) for c in text)
+        return Query(text, weights, total, known / total if total > 0 else 0.0, sequence, char_weights)
 
     def features(self, query: Query, i: int, bm25_share: float) -> tuple[float, ...]:
         """The FEATURES of entry ``i`` for ``query``, in order."""
@@ -149,7 +183,7 @@ class Scorer:
         head = query.text[:2] in profile.grams
         return (
             coverage, precision, ratio, float(keyword), query.known, bm25_share, float(head),
-            math.log(len(query.text)),
+            math.log(len(query.text)), char_coverage(query, profile.grams),
         )
 
     def score(self, query: Query, i: int, bm25_share: float) -> float:

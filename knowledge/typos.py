@@ -24,6 +24,9 @@ def sound_of() -> Mapping[str, str]:
         sound, chars = line.split(" ", 1)
         for char in chars:
             sounds.setdefault(char, sound)
+    # Normalisation spells 零 as 〇 (knowledge.numerals), which the GB 2312 table lacks; without its
+    # sound a mistyped 龄 (三零两历一身份) could never be repaired.
+    sounds.setdefault("〇", sounds.get("零", "ling"))
     return sounds
 
 

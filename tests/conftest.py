@@ -64,7 +64,9 @@ def config(tmp_path: Path) -> Config:
     kb = tmp_path / "kb"
     shutil.copytree(HANDLER_KB, kb)
     shipped = load_config(DEFAULT_CONFIG, env={})
-    return shipped.model_copy(update={"knowledge": shipped.knowledge.model_copy(update={"paths": [str(kb)]})})
+    knowledge = shipped.knowledge.model_copy(update={"paths": [str(kb)]})
+    # base_dir is where relative paths land (the sent journal): the test's own folder.
+    return shipped.model_copy(update={"knowledge": knowledge, "base_dir": tmp_path})
 
 
 class BotHarness:
