@@ -12,11 +12,13 @@ from telegram.request import BaseRequest
 from bot.commands import GUEST_COMMANDS
 from bot.context import BotContext, CadreApplication
 from bot.services import Services
+from bot.digest_delivery import plan_digests, render_digests
 from bot.reminders import plan_reminders, render_reminders
 from bot.scheduler import Scheduler
 from bot.talk_prompts import plan_talks, render_preparation, render_talks
 from handlers import (
-    ask, credits, errors, gate, knowledge_admin, membership, remind, roster, start, study, study_review, talks, uploads,
+    ask, credits, errors, gate, knowledge_admin, membership, remind, reports, roster, start, study, study_review, talks,
+    uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,10 @@ def build_scheduler(app: CadreApplication) -> Scheduler:
     """What the scheduler plans, in order, and how each kind of delivery is rendered."""
     return Scheduler(
         app.bot, app.services,
-        planners=[plan_reminders, plan_talks],
-        renderers={"reminder": render_reminders, "talk": render_talks, "talkprep": render_preparation},
+        planners=[plan_reminders, plan_talks, plan_digests],
+        renderers={
+            "reminder": render_reminders, "talk": render_talks, "talkprep": render_preparation, "digest": render_digests,
+        },
     )
 
 
@@ -75,6 +79,7 @@ def register_handlers(app: CadreApplication) -> None:
     credits.register(app)
     remind.register(app)
     talks.register(app)
+    reports.register(app)
     membership.register(app)
     ask.register_plain_text(app)
     start.register_fallbacks(app)

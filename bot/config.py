@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.schedule_config import DEFAULT_TALK_TOPICS, ReminderSettings, TalkSettings
+from bot.schedule_config import DEFAULT_TALK_TOPICS, DigestSettings, ReminderSettings, TalkSettings
 from knowledge.settings import KnowledgeSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +178,7 @@ class Config(_Strict):
     study: StudySettings = StudySettings()
     reminders: ReminderSettings = ReminderSettings()
     talks: TalkSettings = TalkSettings(topics=DEFAULT_TALK_TOPICS)
+    digest: DigestSettings = DigestSettings()
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
 

@@ -10,6 +10,7 @@ finally fail. Renderers are registered per kind prefix and work on whole batches
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import warnings
 from collections import Counter
@@ -45,10 +46,21 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """What follows a delivery's text: a photo (the digest chart), a document, or another text."""
+
+    kind: str  # "photo" | "document" | "text"
+    content: bytes
+    filename: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
 class Outgoing:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     parse_mode: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 # Renders a batch: {delivery id: message, or None when it is no longer relevant}.
@@ -142,12 +154,30 @@ class DeliveryEngine:
         return result
 
     async def _send(self, chat_id: int, message: Outgoing) -> tuple[str, str | None]:
+        """The text decides the delivery's status; attachments follow it, each retried on its
+        own, so a failed chart never makes the text go out twice."""
+        status, error = await self._with_retries(lambda: self.bot.send_message(  # type: ignore[attr-defined]
+            chat_id, message.text, reply_markup=message.reply_markup, parse_mode=message.parse_mode))
+        if status != "sent":
+            return status, error
+        for item in message.attachments:
+            outcome = await self._with_retries(lambda item=item: self._attach(chat_id, item))
+            if outcome[0] != "sent":
+                log.warning("attachment %s to chat %s not sent: %s", item.filename, chat_id, outcome[1])
+        return "sent", None
+
+    async def _attach(self, chat_id: int, item: Attachment) -> object:
+        if item.kind == "text":
+            return await self.bot.send_message(chat_id, item.content.decode("utf-8"))  # type: ignore[attr-defined]
+        send = self.bot.send_photo if item.kind == "photo" else self.bot.send_document  # type: ignore[attr-defined]
+        return await send(chat_id, io.BytesIO(item.content), caption=item.caption, filename=item.filename)
+
+    async def _with_retries(self, request: Callable[[], Awaitable[object]]) -> tuple[str, str | None]:
+        """Forbidden: blocked. RetryAfter: wait as told. Network errors: back off, then give up."""
         error: str | None = None
         for attempt in range(len(BACKOFF_SECONDS) + 1):
             try:
-                await self.bot.send_message(  # type: ignore[attr-defined]
-                    chat_id, message.text, reply_markup=message.reply_markup, parse_mode=message.parse_mode
-                )
+                await request()
                 return "sent", None
             except Forbidden as exc:
                 return "blocked", str(exc)

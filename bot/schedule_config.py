@@ -10,13 +10,22 @@ from __future__ import annotations
 import string
 from datetime import date, time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.calendar import WorkCalendar
+from bot.calendar import WorkCalendar, cron_trigger
 
 DEFAULT_TALK_TOPICS = ("思想动态", "工作困难", "学习情况", "家庭困难", "廉洁提醒")
 TEMPLATE_FIELDS = frozenset({"name", "unit", "total", "target", "expected", "gap", "credit_name"})
+
+
+def check_cron(value: str) -> str:
+    try:
+        cron_trigger(value, ZoneInfo("UTC"))
+    except ValueError as exc:
+        raise ValueError(f"a five-field crontab such as '30 8 * * mon' ({exc})") from None
+    return value
 
 
 class _Strict(BaseModel):
@@ -51,15 +60,7 @@ class ReminderSchedule(_Strict):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
-
-        from bot.calendar import cron_trigger
-
-        try:
-            cron_trigger(value, ZoneInfo("UTC"))
-        except ValueError as exc:
-            raise ValueError(f"a five-field crontab such as '30 8 * * mon' ({exc})") from None
-        return value
+        return check_cron(value)
 
     @field_validator("text")
     @classmethod
@@ -126,3 +127,25 @@ class TalkSettings(_Strict):
 
     def cadence_for(self, unit: str) -> int:
         return self.unit_cadence_days.get(unit, self.cadence_days)
+
+
+class DigestSettings(_Strict):
+    """Supervisors' weekly digest and the thresholds for on track / behind / far behind."""
+
+    cron: str = Field("0 9 * * mon", description="when the weekly digest goes out (configured timezone)")
+    behind_ratio: float = Field(0.1, ge=0, le=1, description="behind = below pro-rata by more than this share")
+    far_behind_ratio: float = Field(0.3, ge=0, le=1, description="far behind = below pro-rata by more than this share")
+    page_size: int = Field(10, ge=3, le=25, description="people a page in a unit digest")
+    org_page_size: int = Field(15, ge=5, le=40, description="units a page in the organisation digest")
+    gap_days: int = Field(7, ge=1, le=90, description="how far back the admins' digest looks for knowledge gaps")
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        return check_cron(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DigestSettings:
+        if self.behind_ratio > self.far_behind_ratio:
+            raise ValueError("behind_ratio must not be above far_behind_ratio")
+        return self

@@ -418,3 +418,15 @@ async def rejected_since(session: AsyncSession, person_ids: Sequence[int], since
         ).distinct()
     )
     return set(rows.all())
+
+
+async def records_between(session: AsyncSession, person_ids: Sequence[int], start: date, end: date) -> list[StudyRecord]:
+    """Every record (any status) of these people with a study date in [start, end), for exports."""
+    if not person_ids:
+        return []
+    query = (
+        select(StudyRecord)
+        .where(StudyRecord.person_id.in_(list(person_ids)), StudyRecord.study_date >= start, StudyRecord.study_date < end)
+        .order_by(StudyRecord.study_date, StudyRecord.id)
+    )
+    return list((await session.scalars(query)).all())

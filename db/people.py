@@ -227,3 +227,11 @@ async def ids_of(
 
 def _split(joined: str | None) -> frozenset[str]:
     return frozenset(joined.split(";")) if joined else frozenset()
+
+
+async def external_ids(session: AsyncSession, person_ids: list[int]) -> dict[int, str]:
+    """Staff numbers by person id (what /report accepts besides a name)."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(select(Person.id, Person.external_id).where(Person.id.in_(person_ids)))
+    return dict(rows.all())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, datetime
+from datetime import date
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
@@ -14,7 +14,7 @@ from bot import texts
 from bot.config import Config
 from bot.context import BotContext
 from bot.progress import current_period, local_today, period_of_year, progress_bar, target_for
-from bot.sheets import Cell, workbook_bytes
+from bot.workbooks import Cell, Sheet, workbook_bytes
 from db import credits
 from db.models import Person, StudyRecord
 from db.periods import Period
@@ -123,7 +123,8 @@ async def _export(update: Update, context: BotContext) -> None:
     names = await credits.names_of(context.session, deciders)
     rows = [export_row(record, person, names, context.services.config) for record in records]
     # Building a workbook takes a while for a long history; keep the event loop answering others.
-    content = await asyncio.to_thread(workbook_bytes, texts.CREDITS_EXPORT_SHEET, texts.CREDITS_EXPORT_HEADERS, rows)
+    sheet = Sheet(texts.CREDITS_EXPORT_SHEET, texts.CREDITS_EXPORT_HEADERS, rows)
+    content = await asyncio.to_thread(workbook_bytes, [sheet], tz=context.services.config.tz)
     today = local_today(context.services.now(), context.services.config.tz)
     await update.message.reply_document(
         document=io.BytesIO(content), filename=f"study-records-{person.external_id}-{today.isoformat()}.xlsx",
@@ -132,7 +133,7 @@ async def _export(update: Update, context: BotContext) -> None:
 
 
 def export_row(record: StudyRecord, owner: Person, names: dict[int, str], config: Config) -> list[Cell]:
-    """One record as the spreadsheet shows it; times in the configured timezone."""
+    """One record as the spreadsheet shows it (times land in the configured zone in the workbook)."""
     handler_id = record.voided_by or record.decided_by
     handled_at = record.voided_at or record.decided_at
     reason = record.void_reason
@@ -141,14 +142,9 @@ def export_row(record: StudyRecord, owner: Person, names: dict[int, str], config
     return [
         record.id, record.study_date, config.study.activity_name(record.activity), record.amount,
         texts.UNIT_NAMES.get(record.unit, record.unit), record.credits, texts.STATUS_NAMES[record.status],
-        record.note, _local(record.created_at, config), names.get(handler_id, "") if handler_id else "",
-        _local(handled_at, config) if handled_at else "", reason or "",
+        record.note, record.created_at, names.get(handler_id, "") if handler_id else "",
+        handled_at, reason or "",
     ]
-
-
-def _local(moment: datetime, config: Config) -> str:
-    # Written as text: Excel cells cannot hold a timezone, and a naive time would be a lie.
-    return moment.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

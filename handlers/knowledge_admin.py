@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from db import questions
+from bot.gaps_report import gaps_report
 from handlers.access import require_role
-from knowledge.gaps import GapItem, group_gaps
 from knowledge.loader import LoadResult
 from knowledge.schema import KbIssue
 
@@ -67,18 +65,8 @@ async def gaps_command(update: Update, context: BotContext) -> None:
             await update.message.reply_text(texts.GAPS_BAD_DAYS)
             return
         days = int(context.args[0])
-    rows = await questions.gaps_since(context.session, context.services.now() - timedelta(days=days))
-    groups = group_gaps([GapItem(r.text, r.feedback == "down", r.entry_id, r.score) for r in rows])
-    if not groups:
-        await update.message.reply_text(texts.GAPS_NONE.format(days=days))
-        return
-    lines = [texts.GAPS_HEADER.format(days=days)]
-    for rank, group in enumerate(groups, start=1):
-        entry = context.services.knowledge.get(group.closest_entry) if group.closest_entry else None
-        closest = f"{entry.question}（{entry.id}，{group.closest_score:.2f}）" if entry else texts.GAPS_CLOSEST_NONE
-        down = texts.GAPS_DOWN.format(count=group.down_votes) if group.down_votes else ""
-        lines.append(texts.GAPS_LINE.format(rank=rank, example=group.example[:80], count=group.count, down=down, closest=closest))
-    await update.message.reply_text("\n".join(lines))
+    report = await gaps_report(context.session, context.services, days, texts.GAPS_HEADER, texts.GAPS_NONE)
+    await update.message.reply_text(report)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -46,6 +46,9 @@ class Candidate:
     score: float
     #: Out-of-scope terms the query names and the entry never mentions: it may be suggested, not answered.
     foreign: tuple[str, ...] = ()
+    #: The entry knows every bigram of the query (a bare topic such as 党费): worth a button even when
+    #: the query is too short for the score to be high.
+    covers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ class MatchResult:
         """Candidates good enough to offer as "您是不是想问" buttons (empty for ``none``)."""
         if self.outcome == "none":
             return ()
-        return tuple(c for c in self.candidates if c.score >= self.suggest_threshold)
+        return tuple(c for c in self.candidates if c.score >= self.suggest_threshold or c.covers)
 
 
 class Matcher:
@@ -107,6 +110,7 @@ class Matcher:
                 self.entries[i],
                 round(self._scorer.score(prepared, i, bm25 / top_bm25), 4),
                 self._not_mentioned(named, self.entries[i]),
+                self._scorer.covers(prepared, i),
             )
             for i, bm25 in hits
         ]
@@ -169,8 +173,12 @@ class Matcher:
         )
 
     def _decide(self, ranked: Sequence[Candidate]) -> Outcome:
-        if not ranked or ranked[0].score < self.settings.suggest_threshold:
+        if not ranked:
             return "none"
+        if ranked[0].score < self.settings.suggest_threshold:
+            # Short topic queries (党费, 公示) score low because they are ambiguous, not because they are
+            # off-topic: entries that contain the whole query are still worth offering.
+            return "suggest" if any(c.covers for c in ranked) else "none"
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         if ranked[0].foreign:
             return "suggest"  # about something the base does not cover: the look-alike entry is only a guess

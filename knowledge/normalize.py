@@ -35,6 +35,24 @@ _YIXIA_RE = re.compile("(?<=[说讲问查看找聊谈算绍释明解普])一下(
 # Sentence-final particles: only at the end, where they are never part of a word we index.
 _FINAL_PARTICLES_RE = re.compile("[吗呢啊呀吧嘛哈哦啦]+$")
 
+# Everyday words for what the regulations (and so the base) name otherwise: one spelling each, so a
+# question in spoken Chinese meets the entry written in policy Chinese.  Only words whose everyday
+# sense is unambiguous in questions to this bot; guarded where they occur inside other words
+# (老公务员, 关爱人才).  Longest first.
+_COLLOQUIAL = {
+    "多长时间": "多久", "多少时间": "多久", "多长": "多久", "多少次": "几次", "频率": "频次",
+    "咋办": "怎么办", "咋": "怎么", "啥": "什么", "怎样": "怎么", "如何": "怎么",
+    "两口子": "夫妻", "老婆": "配偶", "媳妇": "配偶", "妻子": "配偶", "丈夫": "配偶", "老公": "配偶", "爱人": "配偶",
+    "孩子": "子女", "儿子": "子女", "女儿": "子女",
+    "月薪": "月工资", "薪水": "工资", "薪资": "工资",
+}
+_COLLOQUIAL_RE = re.compile(
+    "|".join(
+        {"老公": "老公(?!务)", "爱人": "(?<!关)爱人"}.get(w, re.escape(w))
+        for w in sorted(_COLLOQUIAL, key=len, reverse=True)
+    )
+)
+
 
 # Letters and digits carry meaning; punctuation, symbols, emoji, spaces, controls, combining
 # marks and the underscore do not.  (\W is "not alphanumeric" in the str.isalnum sense.)
@@ -60,6 +78,7 @@ def normalize(text: str, max_chars: int | None = DEFAULT_MAX_CHARS) -> str:
     if not text:
         return ""
     text = to_simplified(text)
+    text = _COLLOQUIAL_RE.sub(lambda m: _COLLOQUIAL[m.group()], text)
     text = canonical_numbers(text)
     text = remove_fillers(text)
     return text if max_chars is None else text[:max_chars]

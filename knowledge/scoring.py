@@ -41,8 +41,8 @@ from knowledge.normalize import normalize
 from knowledge.schema import Entry
 
 FEATURES = ("coverage", "precision", "ratio", "keyword", "known", "bm25_share", "head", "log_length", "char_coverage")
-WEIGHTS = (3.106, 2.154, 2.797, 2.018, -1.097, 7.665, 1.069, 1.911, 0.0)
-BIAS = -16.224
+WEIGHTS = (2.093, 1.355, 2.807, 3.14, -0.59, 8.103, 1.915, 3.243, 3.003)
+BIAS = -22.528
 
 #: Characters that frame a question rather than name its subject.
 STOP_CHARS = frozenset(
@@ -185,6 +185,11 @@ class Scorer:
             coverage, precision, ratio, float(keyword), query.known, bm25_share, float(head),
             math.log(len(query.text)), char_coverage(query, profile.grams),
         )
+
+    def covers(self, query: Query, i: int) -> bool:
+        """Entry ``i`` knows every bigram of the query, and the query names something (not just 怎么办)."""
+        grams = self.profiles[i].grams
+        return any(_stop_factor(g) == 1.0 for g in query.weights) and all(g in grams for g in query.weights)
 
     def score(self, query: Query, i: int, bm25_share: float) -> float:
         if query.total <= 0 or not self.profiles[i].phrasings:

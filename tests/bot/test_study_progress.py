@@ -124,7 +124,8 @@ async def test_export_sends_every_record_with_its_status_as_a_workbook(harness: 
     assert list(body) == [2, 1, 3, 4]  # by study date, then id
     assert body[1][1].date().isoformat() == "2026-11-20"
     assert body[1][2:8] == ["专题讲座", 2, "小时", 2, "已计入", "学习二十大报告"]
-    assert body[1][8] == "2026-11-20 10:00"
+    assert body[1][8] == datetime(2026, 11, 20, 10, 0)  # a real time cell, in Shanghai time
+    assert sheet.cell(row=2, column=9).number_format == "yyyy-mm-dd hh:mm"
     assert (body[2][6], body[2][9], body[2][11]) == ("已作废", "张明", "本人撤销")
     assert (body[3][6], body[3][5]) == ("待确认", 8)
     assert (body[4][6], body[4][9], body[4][11]) == ("已作废", "陈静", "重复记录")
