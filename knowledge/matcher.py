@@ -22,7 +22,7 @@ from knowledge.index import BigramIndex
 from knowledge.normalize import normalize
 from knowledge.schema import Entry
 from knowledge.scoring import FEATURES, Profile, Query, Scorer
-from knowledge.settings import MatchSettings
+from knowledge.settings import DEFAULT_OUT_OF_SCOPE, MatchSettings
 from knowledge.typos import HomophoneFixer
 
 __all__ = ["Candidate", "MatchResult", "MatchSettings", "Matcher", "Outcome"]
@@ -37,7 +37,7 @@ class _HasMatchSettings(Protocol):
     answer_threshold: float
     suggest_threshold: float
     margin: float
-    max_query_chars: int
+    max_query_chars: int  # and optionally out_of_scope (default: DEFAULT_OUT_OF_SCOPE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ class Matcher:
         if not isinstance(settings, MatchSettings):
             settings = MatchSettings(
                 settings.answer_threshold, settings.suggest_threshold, settings.margin, settings.max_query_chars,
-                tuple(getattr(settings, "out_of_scope", MatchSettings.out_of_scope)),
+                tuple(getattr(settings, "out_of_scope", DEFAULT_OUT_OF_SCOPE)),
             )
         return cls(entries, settings)
 

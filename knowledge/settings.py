@@ -3,10 +3,10 @@
 Scores are the scorer's estimate that the entry is the right one (0..1), from a
 fit that weighs out-of-domain questions 8 times as much as in-domain ones (a wrong
 answer is worse than none), so they run low: the defaults were tuned on
-tests/data/kb_cases.yaml with ``python -m knowledge.fit``, where 0.3 answers about
-94 % of those questions outright with no out-of-domain question answered (and
-about 90 % in the fit's half/half split); below 0.05 a candidate is noise, not
-worth a button.  Change them only together with a fresh run of ``cadrebot kb eval``.
+tests/data/kb_cases.yaml with ``python -m knowledge.fit``, where 0.25 answers about
+94 % of those questions outright with no out-of-domain question answered (about
+90 % in the fit's half/half split); below 0.05 a candidate is noise, not worth a
+button unless it contains the whole question (a bare topic such as 党费).  Change them only together with a fresh run of ``cadrebot kb eval``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-DEFAULT_ANSWER_THRESHOLD = 0.3
+DEFAULT_ANSWER_THRESHOLD = 0.25
 DEFAULT_SUGGEST_THRESHOLD = 0.05
 DEFAULT_MARGIN = 0.1
 DEFAULT_MAX_QUERY_CHARS = 200

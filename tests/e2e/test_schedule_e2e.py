@@ -18,8 +18,9 @@ from .harness import REPO_ROOT
 from .test_bot_e2e import invite_codes
 
 
-def e2e_config(tmp_path: Path, with_schedule: bool) -> Path:
-    """The shipped config, with a reminder due every minute and talks due after 7 days."""
+def e2e_config(tmp_path: Path, with_schedule: bool, digest_every_minute: bool = False) -> Path:
+    """The shipped config, with a reminder due every minute and talks due after 7 days
+    (and, if asked, the weekly digest due every minute instead of the reminder)."""
     config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     config["knowledge"]["paths"] = [str(REPO_ROOT / "knowledge" / "base")]
     config["reminders"]["tick_seconds"] = 1
@@ -29,7 +30,9 @@ def e2e_config(tmp_path: Path, with_schedule: bool) -> Path:
         "activities": ["jiangzuo"],
     }] if with_schedule else []
     config["talks"].update(prompt_time="00:00", workdays_only=False, cadence_days=7)
-    path = tmp_path / ("scheduled.yaml" if with_schedule else "quiet.yaml")
+    if digest_every_minute:
+        config["digest"]["cron"] = "* * * * *"
+    path = tmp_path / f"config-{with_schedule}-{digest_every_minute}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -87,4 +90,28 @@ def test_reminder_and_talk_prompt_arrive_and_their_buttons_work(start_bot, tmp_p
 
     # Exactly once: more ticks within the same minute-period and after send nothing new.
     cadre.assert_no_reply(within=2)
+    assert bot.unsupported() == [] and bot.api_errors() == []
+
+
+def test_supervisor_receives_the_weekly_digest_with_its_chart(start_bot, tmp_path: Path) -> None:
+    codes = invite_codes(tmp_path)
+    first = start_bot({"CADREBOT_CONFIG": str(e2e_config(tmp_path, with_schedule=False))})
+    supervisor, admin = first.user(4002, "赵强"), first.user(4003, "陈静")
+    for user, eid in ((supervisor, "S01"), (admin, "A01")):
+        user.send_text(f"/start {codes[eid]}")
+        assert "绑定成功" in user.wait_for_reply()["plain"]
+    first.stop()
+
+    config = e2e_config(tmp_path, with_schedule=False, digest_every_minute=True)
+    bot = start_bot({"CADREBOT_CONFIG": str(config)}, token=first.token)
+    supervisor, admin = bot.user(4002, "赵强"), bot.user(4003, "陈静")
+    digest = supervisor.wait_for_reply(lambda m: "学习周报" in m["plain"], timeout=20)
+    assert "组织科 学习周报" in digest["plain"] and "张明" in digest["plain"] and "第 1/1 页" in digest["plain"]
+    chart = supervisor.wait_for_reply(lambda m: m["kind"] == "photo", timeout=20)
+    assert chart["file"]["data"].startswith(b"\x89PNG") and "组织科" in chart["plain"]
+    org = admin.wait_for_reply(lambda m: "各单位学习周报" in m["plain"], timeout=20)
+    assert "组织科" in org["plain"]
+    assert "知识库" in admin.wait_for_reply(lambda m: "知识库" in m["plain"])["plain"]
+    supervisor.send_text("/digest")
+    assert "组织科 学习周报" in supervisor.wait_for_reply(lambda m: "学习周报" in m["plain"])["plain"]
     assert bot.unsupported() == [] and bot.api_errors() == []
