@@ -13,6 +13,7 @@ from bot.commands import GUEST_COMMANDS
 from bot.context import BotContext, CadreApplication
 from bot.services import Services
 from bot.digest_delivery import plan_digests, render_digests
+from bot.menus import refresh_menus
 from bot.reminders import plan_reminders, render_reminders
 from bot.scheduler import Scheduler
 from bot.talk_prompts import plan_talks, render_preparation, render_talks
@@ -91,7 +92,14 @@ async def _post_init(app: CadreApplication) -> None:
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
     if app.job_queue is not None:
         app.scheduler.start(app.job_queue)
+        app.job_queue.run_once(_refresh_menus, when=2, name="menus")
     log.info("cadrebot ready as @%s", app.bot.username)
+
+
+async def _refresh_menus(context: BotContext) -> None:
+    count = await refresh_menus(context.bot, context.application.services)  # type: ignore[attr-defined]
+    if count:
+        log.info("updated the command menus of %d people", count)
 
 
 async def _post_shutdown(app: CadreApplication) -> None:

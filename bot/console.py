@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -30,6 +31,7 @@ CONSOLE_HELP = """控制台命令（以冒号开头）：
   :who            列出演示人员        :as 姓名或编号   切换说话人
   :new            以未绑定的陌生人身份说话  :invites   查看未使用的邀请码
   :upload 路径    以当前身份上传文件  :help      显示本说明      :quit   退出
+  :tick 2026-11-23 08:30   把时钟拨到该时刻并运行一次定时任务（提醒、谈话提示、周报）
   输入数字        点击上一条消息的第几个按钮
 其余输入原样发给机器人，例如 /help、三会一课多久开一次"""
 
@@ -140,6 +142,8 @@ class Console:
             await self._list_invites()
         elif command == "upload":
             await self._upload(argument)
+        elif command == "tick":
+            await self._tick(argument)
         else:
             self._print("（未知的控制台命令，输入 :help 查看）")
         return True
@@ -159,6 +163,32 @@ class Console:
             self._print(f"  {p.name}：/start {p.invite_code}")
         if not pending:
             self._print("  （所有人都已绑定）")
+
+    async def _tick(self, argument: str) -> None:
+        """Move the clock to a local time and run the scheduler once: reminders, talk prompts
+        and digests due by then are sent, and shown with whom they went to."""
+        try:
+            moment = datetime.fromisoformat(argument).replace(tzinfo=self.config.tz) if argument else None
+        except ValueError:
+            self._print("（时间格式：:tick 2026-11-23 08:30）")
+            return
+        if moment is not None:
+            self.services.clock = lambda: moment.astimezone(timezone.utc)
+        mark = len(self.request.outbox)
+        await self.app.scheduler.tick(self.services.now())
+        sent = self.request.outbox[mark:]
+        names = await self._names_by_chat()
+        for message in sent:
+            self._print(f"→ {names.get(message.chat_id or 0, message.chat_id)}：")
+            self._print_message(message)
+        if sent:
+            self.last_shown = next((m for m in reversed(sent) if m.chat_id == self.speaker.user_id and m.buttons), self.last_shown)
+        else:
+            self._print("（此刻没有到期的提醒、谈话提示或周报）")
+
+    async def _names_by_chat(self) -> dict[int, str]:
+        async with self.services.db.session() as session:
+            return {p.chat_id: p.name for p in await people.all_people(session) if p.chat_id}
 
     async def _upload(self, argument: str) -> None:
         path = Path(argument).expanduser()

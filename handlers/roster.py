@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler
 from bot import texts
 from bot.context import BotContext
 from bot.invites import invites_csv
+from bot.menus import refresh_menus
 from db import people
 from db.roster import RosterError, parse_roster
 from handlers.access import require_role
@@ -23,6 +24,7 @@ async def import_roster_upload(update: Update, context: BotContext, filename: st
         return
     summary = await people.import_roster(context.session, rows, context.services.now())
     await context.session.commit()
+    await refresh_menus(context.bot, context.services)  # roles may have changed
     await update.message.reply_text(texts.ROSTER_IMPORTED.format(**summary.__dict__))
     await send_invites(update, context)
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.commands import commands_for, menu_signature
+from bot.commands import commands_for
+from bot.menus import sync_menu
 from bot.context import BotContext
 from db import people
-from db.models import Person
 
 log = logging.getLogger(__name__)
 MAX_CODE_LENGTH = 32
@@ -38,7 +37,7 @@ async def start(update: Update, context: BotContext) -> None:
     )
     if result.outcome is people.BindOutcome.BOUND and result.person is not None:
         await context.session.commit()
-        await sync_menu(context, result.person)
+        await sync_menu(context.bot, result.person)
         bound = result.person
         await update.message.reply_text(
             texts.START_BOUND.format(name=bound.name, unit=bound.unit or "—", roles=texts.role_list(bound.roles))
@@ -50,20 +49,6 @@ async def start(update: Update, context: BotContext) -> None:
         people.BindOutcome.INACTIVE: texts.START_INACTIVE_CODE,
     }[result.outcome]
     await update.message.reply_text(refusal)
-
-
-async def sync_menu(context: BotContext, person: Person) -> None:
-    """Give this person's chat the command menu of their roles; a failure only costs the menu."""
-    signature = menu_signature(person.roles)
-    if person.chat_id is None or person.menu_signature == signature:
-        return
-    commands = [BotCommand(c.name, c.description) for c in commands_for(person.roles)]
-    try:
-        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
-    except TelegramError as exc:
-        log.warning("could not set the command menu for person %s: %s", person.id, exc)
-        return
-    person.menu_signature = signature
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -112,3 +112,28 @@ async def test_group_chats_are_ignored(harness: BotHarness) -> None:
                      "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
     )
     assert harness.request.outbox[mark:] == []
+
+
+async def test_a_role_change_by_roster_upload_updates_the_persons_menu(harness: BotHarness) -> None:
+    await harness.import_roster()
+    cadre = await harness.join("C01")
+    admin = await harness.join("A01")
+    assert "digest" not in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
+    promoted = ROSTER.replace("C01\", name: 张明, unit: 组织科, roles: cadre", "C01\", name: 张明, unit: 组织科, roles: cadre;supervisor")
+    await harness.upload(admin, "roster.yaml", promoted.encode())
+    assert "digest" in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
+
+
+async def test_stale_menus_are_brought_up_to_date_at_start(harness: BotHarness) -> None:
+    from bot.menus import refresh_menus
+
+    await harness.import_roster()
+    cadre = await harness.join("C01")
+    harness.request.commands.clear()
+    async with harness.services.db.session() as session:
+        person = await harness.person("C01")
+        (await session.get(type(person), person.id)).menu_signature = "old"
+        await session.commit()
+    assert await refresh_menus(harness.app.bot, harness.services) == 1
+    assert "study" in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
+    assert await refresh_menus(harness.app.bot, harness.services) == 0

@@ -1,4 +1,8 @@
-"""The shipped base, at the shipped thresholds, must keep answering the regression questions."""
+"""The shipped base, at the shipped thresholds, must keep answering the regression questions.
+
+The figures are the issue's contract: top-1 ≥ 0.93, top-3 recall ≥ 0.98, out-of-domain rejection
+≥ 0.93 and no confident answer to an out-of-domain question, on tests/data/kb_cases.yaml.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from knowledge.settings import KnowledgeSettings
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_BASE = ROOT / "knowledge" / "base"
 CASES = ROOT / "tests" / "data" / "kb_cases.yaml"
+HELDOUT = ROOT / "tests" / "knowledge" / "fixtures" / "heldout_cases.yaml"
 
 
 def test_shipped_base_loads_without_errors():
@@ -29,5 +34,17 @@ def test_shipped_base_meets_the_accuracy_gate():
     assert not unknown, f"cases name ids the base lacks: {sorted(unknown)}"
     report = evaluate(matcher, cases)
     summary = format_report(report)
-    assert report.top1_accuracy >= 0.90, summary
-    assert report.rejection >= 0.90, summary
+    assert report.top1_accuracy >= 0.93, summary
+    assert report.top3_recall >= 0.98, summary
+    assert report.rejection >= 0.93, summary
+    assert report.ood_answers == 0, summary
+
+
+def test_the_heldout_set_names_only_real_entries_and_covers_most_of_them():
+    """The held-out set is a measurement, never a tuning target: only its shape is checked here."""
+    entries = load_base([SHIPPED_BASE]).entries
+    cases = load_cases(HELDOUT)
+    labelled = {c.id for c in cases if c.id}
+    assert labelled <= {e.id for e in entries}
+    assert len(labelled) >= 0.9 * len(entries)
+    assert sum(1 for c in cases if c.id is None) >= 30

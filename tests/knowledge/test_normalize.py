@@ -63,3 +63,26 @@ def test_long_input_is_capped_after_normalisation():
     assert len(normalize("党费" * 500)) == 200
     assert len(normalize("党费" * 500, 50)) == 50
     assert normalize("，" * 300 + "党费") == "党费"  # punctuation does not count toward the cap
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("老婆开公司要报吗", "配偶开公司要报"),
+        ("我爱人经商要报告吗", "我配偶经商要报告"),
+        ("两口子能在一个单位吗", "夫妻能在一个单位"),  # before 两 -> 二
+        ("儿子出国留学要报吗", "子女出国留学要报"),
+        ("月薪6000交多少党费", "月工资六〇〇〇交多少党费"),
+        ("忘交党费咋办", "忘交党费怎么办"),
+        ("支委会啥时候开", "支委会什么时候开"),
+        ("预备期多长时间", "预备期多久"),
+        ("支委会开会频率", "支委会开会频次"),
+    ],
+)
+def test_everyday_words_take_the_spelling_of_the_regulations(raw: str, expected: str):
+    assert normalize(raw) == expected
+
+
+def test_everyday_words_inside_other_words_are_left_alone():
+    assert normalize("老公务员怎么考核") == "老公务员怎么考核"
+    assert normalize("关爱人才") == "关爱人才"
