@@ -250,7 +250,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         persons = await people.facts(session, role="cadre", unit=unit)
         content = await _workbook(context, persons, label, window)
         await update.message.reply_document(
-            document=io.BytesIO(content), filename=f"export-{window[0].isoformat()}-{window[1].isoformat()}.xlsx",
+            document=io.BytesIO(content), filename=f"{label}-{window[0].isoformat()}-{window[1].isoformat()}.xlsx",
             caption=texts.EXPORT_CAPTION.format(scope=label, start=window[0].isoformat(), end=window[1].isoformat()),
         )
 

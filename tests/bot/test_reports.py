@@ -144,7 +144,7 @@ async def test_export_gives_the_units_workbook_without_talk_notes(harness: BotHa
         await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心")
         await session.commit()
     document = (await harness.send(users["S01"], "/export"))[-1]
-    assert document.kind == "document" and document.filename.endswith(".xlsx")
+    assert document.kind == "document" and document.filename == "组织科-2026-01-01-2026-12-31.xlsx"
     book = load_workbook(io.BytesIO(document.content))
     assert book.sheetnames == ["人员汇总", "学习记录", "谈心谈话"]
     people_rows = [r for r in book["人员汇总"].iter_rows(values_only=True)]
