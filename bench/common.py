@@ -6,17 +6,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db.engine import with_search_path  # noqa: E402
+from db.engine import scratch_schema  # noqa: E402
 
 
 def verdict(ok: bool) -> str:
@@ -29,19 +27,9 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{folder}/bench.db"
 
 
-@contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
+def postgres_schema(base: str):  # type: ignore[no-untyped-def]
     """A fresh schema on the server, dropped afterwards; yields the URL that uses it."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return scratch_schema(base, prefix="bench")
 
 
 async def median_ms(runs: int, work: Callable[[], Awaitable[object]]) -> float:

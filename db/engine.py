@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -28,6 +29,21 @@ def sync_url(url: str) -> str:
 def with_search_path(url: str, schema: str) -> str:
     """A PostgreSQL URL whose connections use `schema` first: isolated schemas for tests and benches."""
     return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@contextmanager
+def scratch_schema(base_url: str, prefix: str = "scratch") -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test or bench run, dropped afterwards; yields its URL."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(sync_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield with_search_path(base_url, schema)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def ensure_sqlite_folder(url: str) -> None:

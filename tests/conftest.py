@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.app import build_application
 from bot.config import DEFAULT_CONFIG, Config, load_config
@@ -19,7 +17,7 @@ from bot.local_chat import LocalChat, LocalUser
 from bot.local_request import BotMessage, LocalRequest
 from bot.services import Services, make_services
 from db import people
-from db.engine import with_search_path
+from db.engine import scratch_schema
 from db.migrate import upgrade
 from db.roster import parse_roster
 
@@ -43,16 +41,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set: the PostgreSQL variant runs in CI (.ci/run)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(base, prefix="t") as url:
+        yield url
 
 
 HANDLER_KB = PROJECT_ROOT / "tests" / "data" / "handler_kb"

@@ -13,6 +13,17 @@ async def everyone(harness: BotHarness) -> dict[str, object]:
     return {eid: await harness.join(eid) for eid in ("C01", "C02", "C03", "S01", "A01")}
 
 
+def record_waits(harness: BotHarness) -> list[float]:
+    """Replace the engine's sleep: back-offs are recorded, not waited for."""
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    harness.app.scheduler.engine.sleep = no_sleep
+    return waits
+
+
 def texts_to(messages, user) -> list[str]:  # type: ignore[no-untyped-def]
     return [m.text for m in messages if m.chat_id == user.user_id]
 
@@ -134,12 +145,7 @@ async def test_unblocking_the_bot_makes_a_person_reachable_again(harness: BotHar
 
 async def test_network_errors_are_retried_with_backoff_then_recorded(harness: BotHarness) -> None:
     users = await everyone(harness)
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    harness.app.scheduler.engine.sleep = no_sleep
+    waits = record_waits(harness)
     harness.request.faults[users["C01"].user_id] = ApiError(502, "Bad Gateway", times=2)
     harness.request.faults[users["C02"].user_id] = ApiError(502, "Bad Gateway")
     sent = await harness.tick("2026-11-23 08:30")
@@ -153,12 +159,7 @@ async def test_network_errors_are_retried_with_backoff_then_recorded(harness: Bo
 
 async def test_retry_after_is_honoured(harness: BotHarness) -> None:
     users = await everyone(harness)
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    harness.app.scheduler.engine.sleep = no_sleep
+    waits = record_waits(harness)
     harness.request.faults[users["C03"].user_id] = ApiError(429, "Too Many Requests: retry after 7", retry_after=7, times=1)
     sent = await harness.tick("2026-11-23 08:30")
     assert len(texts_to(sent, users["C03"])) == 1 and 7.0 in waits

@@ -30,6 +30,15 @@ async def setup(harness: BotHarness) -> dict[str, object]:
     return users
 
 
+async def talk_with_notes(harness: BotHarness) -> None:
+    """赵强 talked with 张明 on 11-02 and wrote private notes."""
+    async with harness.services.db.session() as session:
+        s01, c01 = await harness.person("S01"), await harness.person("C01")
+        talk = await talks.record_talk(session, s01.id, c01.id, date(2026, 11, 2), harness.services.now())
+        await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心")
+        await session.commit()
+
+
 def texts_of(messages, user):  # type: ignore[no-untyped-def]
     return [m for m in messages if m.chat_id == user.user_id]
 
@@ -106,11 +115,7 @@ async def test_unreachable_people_are_flagged_in_the_digest(harness: BotHarness)
 
 async def test_report_shows_records_progress_and_talks_but_never_notes(harness: BotHarness) -> None:
     users = await setup(harness)
-    async with harness.services.db.session() as session:
-        s01, c01 = await harness.person("S01"), await harness.person("C01")
-        talk = await talks.record_talk(session, s01.id, c01.id, date(2026, 11, 2), harness.services.now())
-        await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心")
-        await session.commit()
+    await talk_with_notes(harness)
     report = (await harness.send(users["S01"], "/report 张明"))[-1].text
     assert "张明（组织科）" in report and "已计入 5 / 目标 90学时" in report
     assert "专题讲座 2小时" in report and "2026-11-02 赵强" in report
@@ -138,11 +143,7 @@ async def test_cadres_get_a_polite_refusal_for_supervisor_features(harness: BotH
 
 async def test_export_gives_the_units_workbook_without_talk_notes(harness: BotHarness) -> None:
     users = await setup(harness)
-    async with harness.services.db.session() as session:
-        s01, c01 = await harness.person("S01"), await harness.person("C01")
-        talk = await talks.record_talk(session, s01.id, c01.id, date(2026, 11, 2), harness.services.now())
-        await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心")
-        await session.commit()
+    await talk_with_notes(harness)
     document = (await harness.send(users["S01"], "/export"))[-1]
     assert document.kind == "document" and document.filename == "组织科-2026-01-01-2026-12-31.xlsx"
     book = load_workbook(io.BytesIO(document.content))

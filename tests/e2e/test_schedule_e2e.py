@@ -50,14 +50,20 @@ async def seed_last_talk(database: Path, supervisor_id: str, cadre_id: str, days
         await db.dispose()
 
 
-def test_reminder_and_talk_prompt_arrive_and_their_buttons_work(start_bot, tmp_path: Path) -> None:
+def join_then_stop(start_bot, tmp_path: Path, users: dict[str, tuple[int, str]]):  # type: ignore[no-untyped-def]
+    """A first run in which these people join with their invite codes; returns the stopped bot."""
     codes = invite_codes(tmp_path)
     first = start_bot({"CADREBOT_CONFIG": str(e2e_config(tmp_path, with_schedule=False))})
-    cadre, supervisor = first.user(3001, "张明"), first.user(3002, "赵强")
-    for user, eid in ((cadre, "C01"), (supervisor, "S01")):
+    for eid, (user_id, name) in users.items():
+        user = first.user(user_id, name)
         user.send_text(f"/start {codes[eid]}")
         assert "绑定成功" in user.wait_for_reply()["plain"]
     first.stop()
+    return first
+
+
+def test_reminder_and_talk_prompt_arrive_and_their_buttons_work(start_bot, tmp_path: Path) -> None:
+    first = join_then_stop(start_bot, tmp_path, {"C01": (3001, "张明"), "S01": (3002, "赵强")})
     asyncio.run(seed_last_talk(tmp_path / "e2e.db", "S01", "C01", days_ago=30))
 
     bot = start_bot({"CADREBOT_CONFIG": str(e2e_config(tmp_path, with_schedule=True))}, token=first.token)
@@ -94,13 +100,7 @@ def test_reminder_and_talk_prompt_arrive_and_their_buttons_work(start_bot, tmp_p
 
 
 def test_supervisor_receives_the_weekly_digest_with_its_chart(start_bot, tmp_path: Path) -> None:
-    codes = invite_codes(tmp_path)
-    first = start_bot({"CADREBOT_CONFIG": str(e2e_config(tmp_path, with_schedule=False))})
-    supervisor, admin = first.user(4002, "赵强"), first.user(4003, "陈静")
-    for user, eid in ((supervisor, "S01"), (admin, "A01")):
-        user.send_text(f"/start {codes[eid]}")
-        assert "绑定成功" in user.wait_for_reply()["plain"]
-    first.stop()
+    first = join_then_stop(start_bot, tmp_path, {"S01": (4002, "赵强"), "A01": (4003, "陈静")})
 
     config = e2e_config(tmp_path, with_schedule=False, digest_every_minute=True)
     bot = start_bot({"CADREBOT_CONFIG": str(config)}, token=first.token)
