@@ -59,12 +59,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.bot.token:
         print(NO_TOKEN_LINE, flush=True)
         return _console(config)
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.runner import run_bot, webhook_secret
+
+    webhook_secret(config)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     upgrade(config.database_url)
-    from bot.runner import run_bot
 
-    run_bot(config)
+    try:
+        run_bot(config)
+    except InvalidToken:
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN (check it with @BotFather)", file=sys.stderr)
+        return 1
+    except NetworkError as error:
+        where = config.bot.api_base_url or "api.telegram.org"
+        print(f"error: cannot reach the Telegram Bot API at {where}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

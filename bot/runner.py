@@ -9,15 +9,23 @@ from bot.config import Config, ConfigError
 from bot.services import make_services
 
 
+def webhook_secret(config: Config) -> str | None:
+    """The webhook's secret token; checked before anything starts, so a half-configured webhook
+    stops start-up with one line instead of failing after migrations and logging."""
+    if config.bot.mode != "webhook":
+        return None
+    hook = config.bot.webhook
+    secret = os.environ.get(hook.secret_token_env)
+    if not hook.url or not secret:
+        raise ConfigError(f"bot.webhook: webhook mode needs bot.webhook.url and a secret in ${hook.secret_token_env}")
+    return secret
+
+
 def run_bot(config: Config) -> None:
+    secret = webhook_secret(config)
     app = build_application(make_services(config))
-    if config.bot.mode == "webhook":
+    if secret is not None:
         hook = config.bot.webhook
-        secret = os.environ.get(hook.secret_token_env)
-        if not hook.url or not secret:
-            raise ConfigError(
-                f"bot.webhook: webhook mode needs bot.webhook.url and a secret in ${hook.secret_token_env}"
-            )
         app.run_webhook(
             listen=hook.listen, port=hook.port, url_path=hook.path, secret_token=secret,
             webhook_url=f"{hook.url.rstrip('/')}/{hook.path}", allowed_updates=ALLOWED_UPDATES,

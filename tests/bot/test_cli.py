@@ -88,3 +88,22 @@ def test_console_newcomer_can_join_with_an_invite_code(workdir: Path) -> None:
     code = listing.split("/start ")[1].split()[0]
     result = cadrebot(workdir, "console", stdin=f":new\n/start {code}\n/help\n:quit\n")
     assert "绑定成功" in result.stdout and "刘洋，您可以使用以下功能" in result.stdout
+
+
+def test_run_with_a_token_but_no_reachable_api_says_so_in_one_line(workdir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(CADREBOT_CONFIG=str(workdir / "config.yaml"), PYTHONPATH=str(PROJECT_ROOT),
+               TELEGRAM_BOT_TOKEN="123456:TEST", TELEGRAM_API_BASE_URL="http://127.0.0.1:9")
+    result = subprocess.run([*CADREBOT, "run"], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "cannot reach the Telegram Bot API at http://127.0.0.1:9" in result.stderr
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start(workdir: Path) -> None:
+    (workdir / "config.yaml").write_text(
+        "bot:\n  mode: webhook\n  webhook:\n    url: https://bot.example.org\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TELEGRAM_WEBHOOK_SECRET")}
+    env.update(CADREBOT_CONFIG=str(workdir / "config.yaml"), PYTHONPATH=str(PROJECT_ROOT), TELEGRAM_BOT_TOKEN="123456:TEST")
+    result = subprocess.run([*CADREBOT, "run"], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr and len(result.stderr.strip().splitlines()) == 1
