@@ -109,7 +109,7 @@ class Matcher:
             Candidate(
                 self.entries[i],
                 round(self._scorer.score(prepared, i, bm25 / top_bm25), 4),
-                self._not_mentioned(named, self.entries[i]),
+                self._not_mentioned(named, i),
                 self._scorer.covers(prepared, i),
             )
             for i, bm25 in hits
@@ -127,14 +127,20 @@ class Matcher:
     def foreign_terms(self, query: str, entry: Entry) -> tuple[str, ...]:
         """The out-of-scope terms ``query`` names that ``entry`` never mentions (for tuning tools)."""
         prepared, _ = self._retrieve(query)
-        return self._not_mentioned(self.out_of_scope_terms(query, prepared), entry) if prepared else ()
+        if prepared is None:
+            return ()
+        return self._not_mentioned(self.out_of_scope_terms(query, prepared), self.entries.index(entry))
 
-    @staticmethod
-    def _not_mentioned(terms: Sequence[str], entry: Entry) -> tuple[str, ...]:
+    def _not_mentioned(self, terms: Sequence[str], i: int) -> tuple[str, ...]:
+        """The ``terms`` entry ``i`` mentions nowhere: not in its normalised phrasings and keywords, nor in
+        its answer (searched as written: normalising every answer would cost the first query seconds
+        on a large base, and answers are written in simplified characters anyway)."""
         if not terms:
             return ()
-        texts = [normalize(t, None) for t in (*entry.phrasings, *entry.keywords, entry.answer)]
-        return tuple(t for t in terms if not any(t in text for text in texts))
+        profile, answer = self._scorer.profiles[i], self.entries[i].answer
+        return tuple(
+            t for t in terms if t not in answer and not any(t in text for text in (*profile.phrasings, *profile.keywords))
+        )
 
     def explain(self, query: str, limit: int = 5) -> list[tuple[Entry, float, dict[str, float]]]:
         """The first ``limit`` BM25 hits with their score and the features behind it (for tuning)."""

@@ -2,11 +2,12 @@
 
 Scores are the scorer's estimate that the entry is the right one (0..1), from a
 fit that weighs out-of-domain questions 8 times as much as in-domain ones (a wrong
-answer is worse than none), so they run low: the defaults were tuned on
-tests/data/kb_cases.yaml with ``python -m knowledge.fit``, where 0.25 answers about
-94 % of those questions outright with no out-of-domain question answered (about
-90 % in the fit's half/half split); below 0.05 a candidate is noise, not worth a
-button unless it contains the whole question (a bare topic such as 党费).  Change them only together with a fresh run of ``cadrebot kb eval``.
+answer is worse than none), so they run low.  The defaults were tuned on
+tests/data/kb_cases.yaml with ``python -m knowledge.fit``: 0.25 answers about 94 %
+of those questions outright (about 90 % in the fit's half/half split) with no
+out-of-domain question answered; below 0.05 a candidate is noise, not worth a
+button, unless it contains the whole question (a bare topic such as 党费).
+Change them only together with a fresh run of ``cadrebot kb eval``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ DEFAULT_MAX_QUERY_CHARS = 200
 #: Organisations and systems the base does not cover, which questions put in front of phrases the base
 #: does know (团组织关系 ≠ 党组织关系, 工会会员的权利 ≠ 党员的权利, 社保补交 ≠ 党费补交).  An entry
 #: that never mentions such a term may be suggested for a question naming it, never answered outright.
-#: Same list as ``knowledge.out_of_scope`` in config.yaml (tests/knowledge/test_settings.py checks).
+#: Same list as ``knowledge.out_of_scope`` in config.yaml (tests/knowledge/test_scope.py checks).
 DEFAULT_OUT_OF_SCOPE: tuple[str, ...] = (
     # other organisations: 共青团 and 少先队, trade unions, women's federations, democratic parties,
     # people's organisations, villagers' and residents' self-government, people's congresses
