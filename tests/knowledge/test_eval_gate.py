@@ -48,3 +48,17 @@ def test_the_heldout_set_names_only_real_entries_and_covers_most_of_them():
     assert labelled <= {e.id for e in entries}
     assert len(labelled) >= 0.9 * len(entries)
     assert sum(1 for c in cases if c.id is None) >= 30
+
+
+def test_ci_runs_kb_eval_on_the_regression_set_with_the_shipped_config():
+    """The admin command itself, as CI runs it: exit 0 only above 0.90 top-1 and rejection."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "kb", "eval", "--kb", str(SHIPPED_BASE), str(CASES),
+         "--min-top1", "0.90", "--min-rejection", "0.90"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "top-1 accuracy" in result.stdout and "out-of-domain rejected" in result.stdout
