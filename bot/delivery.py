@@ -89,17 +89,23 @@ class DeliveryEngine:
     async def send_due(self, now: datetime) -> Counter[str]:
         """Send every delivery due at `now`, batch by batch, until none is left.
 
-        Two stages overlap: while one batch is being sent, the next is claimed and rendered,
-        so database work hides behind network waits instead of adding to them.
+        The stages overlap: while one batch is being sent, the next is claimed and rendered and
+        the previous one recorded, so database work hides behind network waits instead of
+        adding to them. Each batch's journal covers it until its own record is committed.
         """
         outcome: Counter[str] = Counter()
         await self._settle_journals(now)
         upcoming = asyncio.create_task(self._prepare(now))
+        recording: asyncio.Task[None] | None = None
         while (batch := await upcoming) is not None:
             upcoming = asyncio.create_task(self._prepare(now))
             results = await self._send_all(batch)
             outcome.update(status for status, _ in results.values())
-            await self._record(batch, results, now)
+            if recording is not None:
+                await recording
+            recording = asyncio.create_task(self._record(batch, results, now))
+        if recording is not None:
+            await recording
         return outcome
 
     async def _prepare(self, now: datetime) -> Batch | None:

@@ -179,3 +179,31 @@ async def test_a_second_instance_never_sends_a_duplicate_and_takes_over_when_the
     # The leader dies (stops ticking); the lease runs out and the second instance takes over.
     takeover = moment + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
     assert await second.tick(takeover) is not None
+
+
+async def test_two_instances_ticking_at_the_same_moment_send_each_reminder_once(harness: BotHarness) -> None:
+    import asyncio
+    from datetime import datetime, timezone
+
+    users = await everyone(harness)
+    app = harness.app
+    second = Scheduler(app.bot, harness.services, app.scheduler.planners, app.scheduler.engine.renderers)
+    moment = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)
+    harness.set_time(moment)
+    results = await asyncio.gather(app.scheduler.tick(moment), second.tick(moment))
+    assert sum(r is None for r in results) == 1  # exactly one led
+    for eid in ("C01", "C02", "C03", "S01"):
+        reminders = [m for m in harness.request.outbox if m.chat_id == users[eid].user_id and "周一例会" in m.text]
+        assert len(reminders) == 1, eid
+
+
+async def test_a_restarted_instance_resumes_without_repeating(harness: BotHarness) -> None:
+    users = await everyone(harness)
+    await harness.tick("2026-11-23 08:30")
+    await harness.app.scheduler.resign()  # a clean shutdown gives the lease up at once
+    restarted = Scheduler(harness.app.bot, harness.services, harness.app.scheduler.planners,
+                          harness.app.scheduler.engine.renderers)
+    mark = len(harness.request.outbox)
+    assert await restarted.tick(harness.services.now()) is not None
+    assert [m for m in harness.request.outbox[mark:] if "周一例会" in m.text] == []
+    assert users  # everyone had theirs from the first instance
