@@ -199,11 +199,11 @@ async def test_two_instances_ticking_at_the_same_moment_send_each_reminder_once(
 
 async def test_a_restarted_instance_resumes_without_repeating(harness: BotHarness) -> None:
     users = await everyone(harness)
-    await harness.tick("2026-11-23 08:30")
+    first = await harness.tick("2026-11-23 08:30")
+    assert all(len([m for m in texts_to(first, users[eid]) if "周一例会" in m]) == 1 for eid in ("C01", "C02", "C03", "S01"))
     await harness.app.scheduler.resign()  # a clean shutdown gives the lease up at once
     restarted = Scheduler(harness.app.bot, harness.services, harness.app.scheduler.planners,
                           harness.app.scheduler.engine.renderers)
     mark = len(harness.request.outbox)
     assert await restarted.tick(harness.services.now()) is not None
     assert [m for m in harness.request.outbox[mark:] if "周一例会" in m.text] == []
-    assert users  # everyone had theirs from the first instance
