@@ -30,7 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("credits", "查看学习积分进度", CADRE, "/credits、/credits 2025 或 /credits export"),
     Command("remind", "提醒设置：静音、暂停、免打扰", EVERYONE, "/remind 或 /remind quiet 22:00-07:30"),
     Command("talk", "申请谈心谈话", CADRE, "/talk 想谈的话题"),
-    Command("digest", "查看分管单位的学习周报", SUPERVISOR_OR_ADMIN, "/digest、/digest 上周 或 /digest 日期"),
+    Command("digest", "查看学习周报（含进度图）", SUPERVISOR_OR_ADMIN, "/digest、/digest 上周 或 /digest 日期"),
     Command("report", "查看某位同志的学习和谈话情况", SUPERVISOR_OR_ADMIN, "/report 姓名"),
     Command("export", "导出学习与谈话记录（Excel）", SUPERVISOR_OR_ADMIN, "/export、/export 2025 或 /export 上周"),
     Command("cancel", "取消当前操作", EVERYONE),

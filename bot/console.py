@@ -213,7 +213,7 @@ class Console:
             saved = self.output_dir / (message.filename or "file")
             saved.write_bytes(message.content)
             self._print(f"  📎 {message.filename}（已保存到 {saved}）")
-        for text_line in message.text.splitlines() or [""]:
+        for text_line in message.plain.splitlines() or [""]:
             self._print(f"  {prefix}{text_line}" if prefix else f"  {text_line}")
             prefix = ""
         labels = [f"[{i}] {b.text}" for i, b in enumerate(message.flat_buttons, start=1)]

@@ -9,7 +9,9 @@ shows up loudly instead of silently succeeding.
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 import json
 import time
 from dataclasses import dataclass, field
@@ -38,6 +40,14 @@ class BotMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     filename: str | None = None
     content: bytes | None = None
+    parse_mode: str | None = None
+
+    @property
+    def plain(self) -> str:
+        """The text as a reader sees it: HTML markup applied, not shown."""
+        if self.parse_mode != "HTML":
+            return self.text
+        return html.unescape(re.sub(r"<[^>]+>", "", self.text))
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -207,6 +217,7 @@ class LocalRequest(BaseRequest):
                 message_id=message["message_id"],
                 text=message.get("text") or message.get("caption") or "",
                 buttons=_buttons(params.get("reply_markup")),
+                parse_mode=params.get("parse_mode"),
                 **extra,
             )
         )
@@ -224,7 +235,7 @@ class LocalRequest(BaseRequest):
         self.outbox.append(
             BotMessage(
                 kind="edit", chat_id=key[0], message_id=key[1], text=message.get("text", ""),
-                buttons=_buttons(params.get("reply_markup")),
+                buttons=_buttons(params.get("reply_markup")), parse_mode=params.get("parse_mode"),
             )
         )
         return message

@@ -56,8 +56,9 @@ async def help_command(update: Update, context: BotContext) -> None:
     assert person is not None  # the gate lets only bound people past, except /start
     lines = [texts.HELP_HEADER.format(name=person.name)]
     for command in commands_for(person.roles):
-        usage = f"（{command.usage}）" if command.usage else ""
-        lines.append(f"/{command.name} — {command.description}{usage}")
+        lines.append(f"/{command.name} — {command.description}")
+        if command.usage:
+            lines.append(texts.HELP_USAGE.format(usage=command.usage))
     lines.append("")
     lines.append(texts.HELP_FOOTER)
     if person.has_role("admin"):
