@@ -26,10 +26,16 @@ async def log_question(
     return question
 
 
-async def record_feedback(session: AsyncSession, question_id: int, person_id: int, feedback: str) -> bool:
-    """Store 👍/👎 on the asker's own question; False if it is not theirs (forged or stale button)."""
+async def _askers_question(session: AsyncSession, question_id: int, person_id: int) -> Question | None:
+    """The question, if this person asked it: buttons are forged or stale otherwise."""
     question = await session.get(Question, question_id)
-    if question is None or question.person_id != person_id:
+    return question if question is not None and question.person_id == person_id else None
+
+
+async def record_feedback(session: AsyncSession, question_id: int, person_id: int, feedback: str) -> bool:
+    """Store 👍/👎 on the asker's own question; False if it is not theirs."""
+    question = await _askers_question(session, question_id, person_id)
+    if question is None:
         return False
     question.feedback = feedback
     await session.flush()
@@ -38,8 +44,8 @@ async def record_feedback(session: AsyncSession, question_id: int, person_id: in
 
 async def resolve_suggestion(session: AsyncSession, question_id: int, person_id: int, entry_id: str) -> bool:
     """The asker picked one of the suggestions: the question is answered by that entry now."""
-    question = await session.get(Question, question_id)
-    if question is None or question.person_id != person_id:
+    question = await _askers_question(session, question_id, person_id)
+    if question is None:
         return False
     question.outcome, question.entry_id = "picked", entry_id
     await session.flush()

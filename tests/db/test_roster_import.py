@@ -68,63 +68,56 @@ def test_non_utf8_and_unknown_formats_are_refused() -> None:
         parse_roster("r.xlsx", b"PK")
 
 
-async def test_reimport_updates_people_without_losing_bindings(database_url: str) -> None:
+@pytest.fixture
+async def db(database_url: str):  # type: ignore[no-untyped-def]
     upgrade(database_url)
-    db = Database(database_url)
-    try:
-        async with db.session() as session:
-            await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
-            await session.commit()
-        async with db.session() as session:
-            person = await people.by_external_id(session, "C01")
-            code = person.invite_code
-            await people.bind_telegram(session, code, 42, 42)
-            await session.commit()
-        renamed = CSV.replace("C01,张明,组织科,cadre", "C01,张明明,干部科,cadre;supervisor")
-        async with db.session() as session:
-            summary = await people.import_roster(session, parse_roster("r.csv", renamed.encode()))
-            await session.commit()
-        assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 2)
-        async with db.session() as session:
-            person = await people.by_telegram_id(session, 42)
-            assert person.name == "张明明" and person.unit == "干部科"
-            assert person.roles == {"cadre", "supervisor"} and person.invite_code == code
-    finally:
-        await db.dispose()
+    database = Database(database_url)
+    yield database
+    await database.dispose()
 
 
-async def test_people_missing_from_a_new_roster_are_deactivated_then_restored(database_url: str) -> None:
-    upgrade(database_url)
-    db = Database(database_url)
-    try:
+async def test_reimport_updates_people_without_losing_bindings(db: Database) -> None:
+    async with db.session() as session:
+        await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
+        await session.commit()
+    async with db.session() as session:
+        person = await people.by_external_id(session, "C01")
+        code = person.invite_code
+        await people.bind_telegram(session, code, 42, 42)
+        await session.commit()
+    renamed = CSV.replace("C01,张明,组织科,cadre", "C01,张明明,干部科,cadre;supervisor")
+    async with db.session() as session:
+        summary = await people.import_roster(session, parse_roster("r.csv", renamed.encode()))
+        await session.commit()
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 2)
+    async with db.session() as session:
+        person = await people.by_telegram_id(session, 42)
+        assert person.name == "张明明" and person.unit == "干部科"
+        assert person.roles == {"cadre", "supervisor"} and person.invite_code == code
+
+
+async def test_people_missing_from_a_new_roster_are_deactivated_then_restored(db: Database) -> None:
+    async with db.session() as session:
+        await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
+        await session.commit()
+    without_a01 = "\n".join(line for line in CSV.splitlines() if not line.startswith("A01"))
+    async with db.session() as session:
+        summary = await people.import_roster(session, parse_roster("r.csv", without_a01.encode()))
+        await session.commit()
+        assert summary.deactivated == 1
+    async with db.session() as session:
+        assert (await people.by_external_id(session, "A01")).active is False
+        assert len(await people.all_people(session, active_only=False)) == 3
+        summary = await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
+        await session.commit()
+        assert summary.reactivated == 1
+        assert (await people.by_external_id(session, "A01")).active is True
+
+
+async def test_importing_the_same_roster_twice_changes_nothing(db: Database) -> None:
+    for expected_created in (3, 0):
         async with db.session() as session:
-            await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
-            await session.commit()
-        without_a01 = "\n".join(line for line in CSV.splitlines() if not line.startswith("A01"))
-        async with db.session() as session:
-            summary = await people.import_roster(session, parse_roster("r.csv", without_a01.encode()))
-            await session.commit()
-            assert summary.deactivated == 1
-        async with db.session() as session:
-            assert (await people.by_external_id(session, "A01")).active is False
-            assert len(await people.all_people(session, active_only=False)) == 3
             summary = await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
             await session.commit()
-            assert summary.reactivated == 1
-            assert (await people.by_external_id(session, "A01")).active is True
-    finally:
-        await db.dispose()
-
-
-async def test_importing_the_same_roster_twice_changes_nothing(database_url: str) -> None:
-    upgrade(database_url)
-    db = Database(database_url)
-    try:
-        for expected_created in (3, 0):
-            async with db.session() as session:
-                summary = await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
-                await session.commit()
-            assert summary.created == expected_created
-        assert summary.unchanged == 3 and summary.updated == 0
-    finally:
-        await db.dispose()
+        assert summary.created == expected_created
+    assert summary.unchanged == 3 and summary.updated == 0
