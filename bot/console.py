@@ -18,6 +18,8 @@ from bot.config import Config
 from bot.local_chat import LocalChat, LocalUser
 from bot.local_request import BotMessage, LocalRequest
 from bot.services import make_services
+from bot import texts
+from bot.texts import role_list
 from db import people
 from db.migrate import upgrade
 from db.models import Person
@@ -26,15 +28,6 @@ from db.roster import parse_roster
 DEMO_ROSTER = Path(__file__).with_name("demo_roster.yaml")
 DEMO_DATABASE = "data/demo.db"
 NEWCOMER = "1006"  # left unbound so a newcomer can try joining with an invite code
-
-CONSOLE_HELP = """控制台命令（以冒号开头）：
-  :who            列出演示人员        :as 姓名或编号   切换说话人
-  :new            以未绑定的陌生人身份说话  :invites   查看未使用的邀请码
-  :upload 路径    以当前身份上传文件  :help      显示本说明      :quit   退出
-  :tick 2026-11-23 08:30   把时钟拨到该时刻并运行一次定时任务（提醒、谈话提示、周报）
-  输入数字        点击上一条消息的第几个按钮
-其余输入原样发给机器人，例如 /help、三会一课多久开一次"""
-
 
 def demo_user(person: Person) -> LocalUser:
     # Demo people are bound under their staff number as Telegram id, so bindings are stable
@@ -52,7 +45,7 @@ class Console:
         self.app = build_application(self.services, request=self.request)
         self.chat = LocalChat(self.app, self.request)
         self.speaker = self._stranger()
-        self.speaker_label = "访客"
+        self.speaker_label = texts.CONSOLE_GUEST
         self.last_shown: BotMessage | None = None
         self.output_dir = config.resolve("data/console-out")
 
@@ -87,11 +80,9 @@ class Console:
 
     def _stranger(self) -> LocalUser:
         """A Telegram user nobody has seen yet (a new one each time: the last may have joined)."""
-        return LocalUser(random.randrange(10**8, 10**9), "访客")
+        return LocalUser(random.randrange(10**8, 10**9), texts.CONSOLE_GUEST)
 
     def _speak_as(self, person: Person) -> None:
-        from bot.texts import role_list
-
         self.speaker = demo_user(person)
         self.speaker_label = f"{person.name}·{role_list(person.roles)}"
         self.last_shown = None
@@ -112,7 +103,7 @@ class Console:
             if 0 <= index < len(buttons) and buttons[index].data:
                 self._show(await self.chat.press_data(self.speaker, self.last_shown, buttons[index].data))
                 return True
-            self._print("（没有这个按钮编号）")
+            self._print(texts.CONSOLE_NO_BUTTON)
             return True
         self._show(await self.chat.send(self.speaker, line))
         return True
@@ -123,21 +114,21 @@ class Console:
         if command in ("quit", "exit", "q"):
             return False
         if command == "help":
-            self._print(CONSOLE_HELP)
+            self._print(texts.CONSOLE_HELP)
         elif command == "who":
             await self._list_people()
         elif command == "as":
             person = await self._find_person(argument)
             if person is None:
-                self._print(f"（演示名单里没有「{argument}」，用 :who 查看）")
+                self._print(texts.CONSOLE_NO_PERSON.format(name=argument))
             elif not person.is_bound:
-                self._print(f"（{person.name} 还没有绑定：用 :new 以陌生人身份发送 /start {person.invite_code}）")
+                self._print(texts.CONSOLE_NOT_JOINED.format(name=person.name, code=person.invite_code))
             else:
                 self._speak_as(person)
-                self._print(f"（现在以 {self.speaker_label} 的身份说话）")
+                self._print(texts.CONSOLE_SPEAKING_AS.format(label=self.speaker_label))
         elif command == "new":
-            self.speaker, self.speaker_label, self.last_shown = self._stranger(), "访客", None
-            self._print("（现在以未绑定的陌生人身份说话）")
+            self.speaker, self.speaker_label, self.last_shown = self._stranger(), texts.CONSOLE_GUEST, None
+            self._print(texts.CONSOLE_STRANGER)
         elif command == "invites":
             await self._list_invites()
         elif command == "upload":
@@ -145,15 +136,13 @@ class Console:
         elif command == "tick":
             await self._tick(argument)
         else:
-            self._print("（未知的控制台命令，输入 :help 查看）")
+            self._print(texts.CONSOLE_UNKNOWN)
         return True
 
     async def _list_people(self) -> None:
-        from bot.texts import role_list
-
         async with self.services.db.session() as session:
             for p in await people.all_people(session):
-                state = "已绑定" if p.is_bound else f"未绑定，邀请码 {p.invite_code}"
+                state = texts.CONSOLE_JOINED if p.is_bound else texts.CONSOLE_NOT_JOINED_SHORT.format(code=p.invite_code)
                 self._print(f"  {p.external_id} {p.name}（{p.unit}，{role_list(p.roles)}，{state}）")
 
     async def _list_invites(self) -> None:
@@ -162,7 +151,7 @@ class Console:
         for p in pending:
             self._print(f"  {p.name}：/start {p.invite_code}")
         if not pending:
-            self._print("  （所有人都已绑定）")
+            self._print(texts.CONSOLE_ALL_JOINED)
 
     async def _tick(self, argument: str) -> None:
         """Move the clock to a local time and run the scheduler once: reminders, talk prompts
@@ -170,7 +159,7 @@ class Console:
         try:
             moment = datetime.fromisoformat(argument).replace(tzinfo=self.config.tz) if argument else None
         except ValueError:
-            self._print("（时间格式：:tick 2026-11-23 08:30）")
+            self._print(texts.CONSOLE_TICK_FORMAT)
             return
         if moment is not None:
             self.services.clock = lambda: moment.astimezone(timezone.utc)
@@ -184,7 +173,7 @@ class Console:
         if sent:
             self.last_shown = next((m for m in reversed(sent) if m.chat_id == self.speaker.user_id and m.buttons), self.last_shown)
         else:
-            self._print("（此刻没有到期的提醒、谈话提示或周报）")
+            self._print(texts.CONSOLE_NOTHING_DUE)
 
     async def _names_by_chat(self) -> dict[int, str]:
         async with self.services.db.session() as session:
@@ -193,7 +182,7 @@ class Console:
     async def _upload(self, argument: str) -> None:
         path = Path(argument).expanduser()
         if not path.is_file():
-            self._print(f"（找不到文件 {argument}）")
+            self._print(texts.CONSOLE_NO_FILE.format(path=argument))
             return
         self._show(await self.chat.upload(self.speaker, path.name, path.read_bytes()))
 
@@ -207,12 +196,12 @@ class Console:
         if message.kind == "alert":
             self._print(f"  💬 {message.text}")
             return
-        prefix = "（已更新）" if message.kind == "edit" else ""
+        prefix = texts.CONSOLE_EDITED if message.kind == "edit" else ""
         if message.kind in ("photo", "document") and message.content is not None:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             saved = self.output_dir / (message.filename or "file")
             saved.write_bytes(message.content)
-            self._print(f"  📎 {message.filename}（已保存到 {saved}）")
+            self._print(texts.CONSOLE_SAVED.format(filename=message.filename, path=saved))
         for text_line in message.plain.splitlines() or [""]:
             self._print(f"  {prefix}{text_line}" if prefix else f"  {text_line}")
             prefix = ""
@@ -227,7 +216,7 @@ class Console:
 async def run_console(config: Config, stdin: TextIO, out: TextIO, interactive: bool) -> None:
     console = Console(config, out)
     await console.open()
-    print("离线控制台（演示数据，数据库 data/demo.db）。输入 :help 查看控制台命令，:quit 退出。", file=out)
+    print(texts.CONSOLE_WELCOME, file=out)
     try:
         while True:
             if interactive:

@@ -16,6 +16,7 @@ import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -65,6 +66,14 @@ class Outgoing:
 
 # Renders a batch: {delivery id: message, or None when it is no longer relevant}.
 Renderer = Callable[[AsyncSession, Services, list[tuple[Claimed, PersonFacts]]], Awaitable[dict[int, Outgoing | None]]]
+
+
+async def send_attachment(bot: Any, chat_id: int, item: Attachment) -> object:
+    """One attachment of an Outgoing, the same way from a fan-out and from a command."""
+    if item.kind == "text":
+        return await bot.send_message(chat_id, item.content.decode("utf-8"))
+    send = bot.send_photo if item.kind == "photo" else bot.send_document
+    return await send(chat_id, io.BytesIO(item.content), caption=item.caption, filename=item.filename)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -167,16 +176,10 @@ class DeliveryEngine:
         if status != "sent":
             return status, error
         for item in message.attachments:
-            outcome = await self._with_retries(lambda item=item: self._attach(chat_id, item))
+            outcome = await self._with_retries(lambda item=item: send_attachment(self.bot, chat_id, item))
             if outcome[0] != "sent":
                 log.warning("attachment %s to chat %s not sent: %s", item.filename, chat_id, outcome[1])
         return "sent", None
-
-    async def _attach(self, chat_id: int, item: Attachment) -> object:
-        if item.kind == "text":
-            return await self.bot.send_message(chat_id, item.content.decode("utf-8"))  # type: ignore[attr-defined]
-        send = self.bot.send_photo if item.kind == "photo" else self.bot.send_document  # type: ignore[attr-defined]
-        return await send(chat_id, io.BytesIO(item.content), caption=item.caption, filename=item.filename)
 
     async def _with_retries(self, request: Callable[[], Awaitable[object]]) -> tuple[str, str | None]:
         """Forbidden: blocked. RetryAfter: wait as told. Network errors: back off, then give up."""

@@ -416,3 +416,28 @@ REPORT_UNREACHABLE = "📵 助手目前联系不上此人（可能已屏蔽助�
 EXPORT_USAGE = "用法：/export 导出本年度；/export 2025；/export 上周；/export 2026-11（某月）。"
 EXPORT_CAPTION = "{scope} · {start} 至 {end} 的学习与谈话记录（谈话要点不导出）。"
 EXPORT_ORG_SCOPE = "全部单位"
+
+# --- the offline console (bot/console.py) ----------------------------------------------------
+CONSOLE_HELP = """控制台命令（以冒号开头）：
+  :who            列出演示人员        :as 姓名或编号   切换说话人
+  :new            以未绑定的陌生人身份说话  :invites   查看未使用的邀请码
+  :upload 路径    以当前身份上传文件  :help      显示本说明      :quit   退出
+  :tick 2026-11-23 08:30   把时钟拨到该时刻并运行一次定时任务（提醒、谈话提示、周报）
+  输入数字        点击上一条消息的第几个按钮
+其余输入原样发给机器人，例如 /help、三会一课多久开一次"""
+CONSOLE_WELCOME = "离线控制台（演示数据，数据库 data/demo.db）。输入 :help 查看控制台命令，:quit 退出。"
+CONSOLE_GUEST = "访客"
+CONSOLE_NO_BUTTON = "（没有这个按钮编号）"
+CONSOLE_NO_PERSON = "（演示名单里没有「{name}」，用 :who 查看）"
+CONSOLE_NOT_JOINED = "（{name} 还没有绑定：用 :new 以陌生人身份发送 /start {code}）"
+CONSOLE_SPEAKING_AS = "（现在以 {label} 的身份说话）"
+CONSOLE_STRANGER = "（现在以未绑定的陌生人身份说话）"
+CONSOLE_UNKNOWN = "（未知的控制台命令，输入 :help 查看）"
+CONSOLE_JOINED = "已绑定"
+CONSOLE_NOT_JOINED_SHORT = "未绑定，邀请码 {code}"
+CONSOLE_ALL_JOINED = "  （所有人都已绑定）"
+CONSOLE_TICK_FORMAT = "（时间格式：:tick 2026-11-23 08:30）"
+CONSOLE_NOTHING_DUE = "（此刻没有到期的提醒、谈话提示或周报）"
+CONSOLE_NO_FILE = "（找不到文件 {path}）"
+CONSOLE_EDITED = "（已更新）"
+CONSOLE_SAVED = "  📎 {filename}（已保存到 {path}）"

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
+from bot.delivery import Outgoing, send_attachment
 from bot.digest_delivery import CALLBACK, org_message, pager, unit_message
 from bot.digest_model import RecordRow, TalkRow
 from bot.digest_text import org_digest_pages, unit_digest_pages
@@ -89,12 +90,11 @@ async def digest_command(update: Update, context: BotContext) -> None:
         await _send(update, context, message)
 
 
-async def _send(update: Update, context: BotContext, message) -> None:  # type: ignore[no-untyped-def]
+async def _send(update: Update, context: BotContext, message: Outgoing) -> None:
     chat_id = update.effective_chat.id
     await context.bot.send_message(chat_id, message.text, reply_markup=message.reply_markup)
     for item in message.attachments:
-        send = context.bot.send_photo if item.kind == "photo" else context.bot.send_document
-        await send(chat_id, io.BytesIO(item.content), caption=item.caption, filename=item.filename)
+        await send_attachment(context.bot, chat_id, item)
 
 
 async def on_page(update: Update, context: BotContext) -> None:
