@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -162,7 +163,7 @@ async def restart_check(url: str, count: int, log_path: Path) -> tuple[bool, str
     return ok, detail
 
 
-async def run(url: str, name: str, count: int, folder: Path) -> bool:
+async def run(url: str, name: str, count: int) -> bool:
     ours, bare = await throughput(url, count)
     ok_rate = ours >= 1000 and ours >= 0.8 * bare
     print(f"[{name}] fan-out of one reminder to {count} people: {ours:,.0f} msg/s of the bot's own work "
@@ -173,19 +174,18 @@ async def run(url: str, name: str, count: int, folder: Path) -> bool:
 
 async def main_async(args: argparse.Namespace) -> int:
     results = []
-    workdir = Path(os.environ.get("TMPDIR", "/tmp"))
-    with sqlite_database() as url:
-        results.append(await run(url, "SQLite", args.people, workdir))
-    with sqlite_database() as url:
-        log_path = Path(url.removeprefix("sqlite:///")).with_name("received.log")
-        ok, detail = await restart_check(url, args.people, log_path)
-        print(f"[SQLite] kill mid-fan-out and restart: {detail} {verdict(ok)}")
-        results.append(ok)
+    databases = [("SQLite", sqlite_database)]
     if args.pg:
-        with postgres_schema(args.pg) as url:
-            results.append(await run(url, "PostgreSQL", args.people, workdir))
+        databases.append(("PostgreSQL", lambda: postgres_schema(args.pg)))
     else:
         print("[PostgreSQL] skipped: pass --pg URL or set TEST_DATABASE_URL")
+    for name, database in databases:
+        with database() as url:
+            results.append(await run(url, name, args.people))
+        with database() as url, tempfile.TemporaryDirectory() as folder:
+            ok, detail = await restart_check(url, args.people, Path(folder) / "received.log")
+            print(f"[{name}] kill mid-fan-out and restart: {detail} {verdict(ok)}")
+            results.append(ok)
     print("ALL PASS" if all(results) else "SOME FAIL")
     return 0 if all(results) else 1
 
