@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -29,7 +28,6 @@ from bot.journal import BatchJournal, SendJournal
 from bot.services import Services
 from db import deliveries, people
 from db.deliveries import Claimed
-from db.models import Delivery, Person
 from db.people import PersonFacts
 
 log = logging.getLogger(__name__)
@@ -211,7 +209,8 @@ class DeliveryEngine:
         async with self.services.db.session() as session:
             for (status, error), ids in by_status.items():
                 await deliveries.mark(session, ids, status, now, error)
-            await _mark_unreachable(session, results)
+            await deliveries.mark_recipients_unreachable(
+                session, [d for d, (status, _) in results.items() if status == "blocked"])
             await session.commit()
         batch.journal.clear()  # the database knows now
 
@@ -227,13 +226,3 @@ class DeliveryEngine:
                 "settled an interrupted batch: %d sent, %d in flight (uncertain), %d to send again",
                 len(state.sent), len(state.in_flight), len(state.unattempted),
             )
-
-
-async def _mark_unreachable(session: AsyncSession, results: dict[int, tuple[str, str | None]]) -> None:
-    """Whoever blocked the bot is not retried forever; the supervisor's digest shows them."""
-    blocked_ids = [delivery_id for delivery_id, (status, _) in results.items() if status == "blocked"]
-    if not blocked_ids:
-        return
-    person_ids = (await session.scalars(select(Delivery.person_id).where(Delivery.id.in_(blocked_ids)))).all()
-    for person in (await session.scalars(select(Person).where(Person.id.in_(set(person_ids))))).all():
-        person.reachable = False

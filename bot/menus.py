@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.commands import commands_for, menu_signature
 from bot.services import Services
+from db import people
 from db.models import Person
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,7 @@ async def sync_menu(bot: Bot, person: Person) -> None:
 async def refresh_menus(bot: Bot, services: Services) -> int:
     """Bring every joined, active person's menu up to date; returns how many were set."""
     async with services.db.session() as session:
-        joined = (await session.scalars(
-            select(Person).where(Person.active.is_(True), Person.chat_id.is_not(None), Person.reachable.is_(True))
-        )).all()
-        stale = [p for p in joined if p.menu_signature != menu_signature(p.roles)]
+        stale = [p for p in await people.joined(session) if p.menu_signature != menu_signature(p.roles)]
         for person in stale:
             await sync_menu(bot, person)
         await session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import Insert, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Delivery, FanOut
+from db.models import Delivery, FanOut, Person
 
 CLAIM_BATCH = 500
 
@@ -158,3 +158,11 @@ async def deliveries_for(session: AsyncSession, person_id: int, kind_prefix: str
     if kind_prefix:
         query = query.where(Delivery.kind.startswith(kind_prefix))
     return list((await session.scalars(query)).all())
+
+
+async def mark_recipients_unreachable(session: AsyncSession, delivery_ids: Sequence[int]) -> None:
+    """Whoever blocked the bot is not retried forever; the supervisor's digest shows them."""
+    if not delivery_ids:
+        return
+    blocked = select(Delivery.person_id).where(Delivery.id.in_(list(delivery_ids)))
+    await session.execute(update(Person).where(Person.id.in_(blocked)).values(reachable=False))

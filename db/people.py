@@ -235,3 +235,9 @@ async def external_ids(session: AsyncSession, person_ids: list[int]) -> dict[int
         return {}
     rows = await session.execute(select(Person.id, Person.external_id).where(Person.id.in_(person_ids)))
     return dict(rows.all())
+
+
+async def joined(session: AsyncSession) -> list[Person]:
+    """Active people with a chat the bot can reach (whose command menus it keeps up to date)."""
+    query = select(Person).where(Person.active.is_(True), Person.chat_id.is_not(None), Person.reachable.is_(True))
+    return list((await session.scalars(query)).all())
