@@ -22,7 +22,7 @@ from bot.reminders import deliver_at
 from bot.services import Services
 from bot.standing import standings
 from bot.talking_points import Situation, talking_points
-from db import credits, deliveries, reminders, talks
+from db import credits, deliveries, people, reminders, talks
 from db.deliveries import Claimed, Planned
 from db.models import Person
 from db.people import PersonFacts, facts
@@ -87,7 +87,7 @@ async def render_talks(
     rendered: dict[int, Outgoing | None] = {}
     for delivery, supervisor in batch:
         cadre = cadres.get(int(delivery.kind.split(":")[1]))
-        if cadre is None or not cadre.active or not talks.supervises(supervisor, cadre):
+        if cadre is None or not cadre.active or not people.supervises(supervisor, cadre):
             rendered[delivery.id] = None
             continue
         key = (supervisor.id, cadre.id)

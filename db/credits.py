@@ -18,7 +18,8 @@ from typing import Protocol
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Person, StudyMonthTotal, StudyRecord, Supervision
+from db import people
+from db.models import Person, StudyMonthTotal, StudyRecord
 from db.periods import Period, month_of, pro_rata
 
 COUNTED = ("confirmed",)
@@ -226,7 +227,7 @@ async def decide(session: AsyncSession, record_id: int, supervisor: Person, appr
     """A supervisor of the cadre's unit confirms (counts) or rejects a pending record."""
     record = await _locked_record(session, record_id)
     owner = await session.get(Person, record.person_id) if record is not None else None
-    if record is None or owner is None or not may_confirm(supervisor, owner):
+    if record is None or owner is None or not people.supervises(supervisor, owner):
         return ChangeResult(Change.NOT_FOUND)
     if record.status != "pending":
         return ChangeResult(Change.ALREADY, record, owner)
@@ -246,22 +247,9 @@ async def _locked_record(session: AsyncSession, record_id: int) -> StudyRecord |
     return await session.scalar(query)
 
 
-def may_confirm(supervisor: Person, owner: Person) -> bool:
-    """Only an active supervisor of the owner's unit, and never for their own records."""
-    return (
-        supervisor.active and supervisor.has_role("supervisor") and supervisor.id != owner.id
-        and bool(owner.unit) and owner.unit in supervisor.supervised_units
-    )
-
-
 async def confirmers_for(session: AsyncSession, owner: Person) -> list[Person]:
-    """The bound, active supervisors who may confirm this person's records."""
-    query = (
-        select(Person).join(Supervision, Supervision.person_id == Person.id)
-        .where(Supervision.unit == owner.unit, Person.active.is_(True), Person.chat_id.is_not(None))
-        .order_by(Person.id)
-    )
-    return [p for p in (await session.scalars(query)).unique().all() if may_confirm(p, owner)]
+    """The joined supervisors who may confirm this person's records."""
+    return [p for p in await people.supervisors_of(session, owner) if p.chat_id is not None]
 
 
 # --- figures -----------------------------------------------------------------------------

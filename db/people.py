@@ -241,3 +241,21 @@ async def joined(session: AsyncSession) -> list[Person]:
     """Active people with a chat the bot can reach (whose command menus it keeps up to date)."""
     query = select(Person).where(Person.active.is_(True), Person.chat_id.is_not(None), Person.reachable.is_(True))
     return list((await session.scalars(query)).all())
+
+
+def supervises(supervisor: Person | PersonFacts, person: Person | PersonFacts) -> bool:
+    """An active supervisor of the person's unit, and never of themselves: who may confirm
+    someone's records, receive their talk prompts, and read their reports."""
+    return (
+        supervisor.active and supervisor.has_role("supervisor") and supervisor.id != person.id
+        and bool(person.unit) and person.unit in supervisor.supervised_units
+    )
+
+
+async def supervisors_of(session: AsyncSession, person: Person) -> list[Person]:
+    """The people who supervise this person's unit (see `supervises`), by id."""
+    query = (
+        select(Person).join(Supervision, Supervision.person_id == Person.id)
+        .where(Supervision.unit == person.unit, Person.active.is_(True)).order_by(Person.id)
+    )
+    return [p for p in (await session.scalars(query)).unique().all() if supervises(p, person)]

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Person, PersonRole, Supervision, Talk, TalkPostponement, TalkRequest
-from db.people import PersonFacts
+from db.models import Person, PersonRole, Talk, TalkPostponement, TalkRequest
 
 
 @dataclass(frozen=True)
@@ -39,19 +38,6 @@ async def supervision_pairs(session: AsyncSession) -> list[Pair]:
         Pair(s, c) for s in supervisors for unit in sorted(s.supervised_units)
         for c in by_unit.get(unit, []) if c.id != s.id
     ]
-
-
-async def supervisors_of(session: AsyncSession, cadre: Person) -> list[Person]:
-    """Active supervisors whose units include the cadre's unit."""
-    return list((await session.scalars(
-        select(Person).join(Supervision)
-        .where(Supervision.unit == cadre.unit, Person.active.is_(True), Person.id != cadre.id)
-        .order_by(Person.id)
-    )).unique().all())
-
-
-def supervises(supervisor: Person | PersonFacts, cadre: Person | PersonFacts) -> bool:
-    return supervisor.has_role("supervisor") and cadre.unit in supervisor.supervised_units and supervisor.id != cadre.id
 
 
 async def last_talks(session: AsyncSession, cadre_ids: Sequence[int]) -> dict[tuple[int, int], date]:

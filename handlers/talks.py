@@ -30,7 +30,7 @@ async def _cadre_for(update: Update, context: BotContext) -> Person | None:
     """The cadre a button names, if the presser supervises them; otherwise a polite refusal."""
     parts = (update.callback_query.data or "").split(":")
     cadre = await people.by_id(context.session, int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
-    if cadre is None or context.person is None or not talks.supervises(context.person, cadre):
+    if cadre is None or context.person is None or not people.supervises(context.person, cadre):
         await update.callback_query.answer(texts.NOT_ALLOWED, show_alert=True)
         return None
     return cadre
@@ -128,7 +128,7 @@ async def talk_command(update: Update, context: BotContext) -> None:
         return
     await talks.request_talk(context.session, person.id, topic, context.services.now())
     await context.session.commit()
-    supervisors = [s for s in await talks.supervisors_of(context.session, person) if s.chat_id and s.reachable]
+    supervisors = [s for s in await people.supervisors_of(context.session, person) if s.chat_id and s.reachable]
     for supervisor in supervisors:
         await context.bot.send_message(
             supervisor.chat_id, texts.TALK_REQUEST_TO_SUPERVISOR.format(name=person.name, unit=person.unit, topic=topic),
