@@ -144,8 +144,7 @@ async def visible_people(context: BotContext) -> list[PersonFacts]:
     everyone = await people.facts(context.session)
     if person.has_role("admin"):
         return everyone
-    units = set(_units(person))
-    return [p for p in everyone if p.unit in units and p.id != person.id]
+    return [p for p in everyone if people.supervises(person, p)]
 
 
 async def report_command(update: Update, context: BotContext) -> None:
