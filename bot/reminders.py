@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -23,7 +24,7 @@ from bot.standing import standings
 from db import deliveries, reminders
 from db.deliveries import Claimed, Planned
 from db.models import Person, ReminderPrefs
-from db.people import PersonFacts, facts, ids_of
+from db.people import PersonFacts, facts, ids_query
 
 KIND_PREFIX = "reminder"
 STUDY_GO = "st:go"
@@ -61,12 +62,31 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
         period = fire.astimezone(services.config.tz).strftime("%Y-%m-%dT%H:%M")
         if not await deliveries.claim_fanout(session, kind_of(schedule), period, now):
             continue
-        audience = await _audience(session, services, schedule, now)
-        prefs = await reminders.prefs_for(session, audience)
-        planned = [plan_for(person_id, prefs.get(person_id), schedule, services, fire, now) for person_id in audience]
-        await deliveries.add_deliveries(session, kind_of(schedule), period, planned, now)
+        await _plan_audience(session, services, schedule, kind_of(schedule), period, fire, now)
         started += 1
     return started
+
+
+async def _plan_audience(
+    session: AsyncSession, services: Services, schedule: ReminderSchedule, kind: str, period: str,
+    fire: datetime, now: datetime,
+) -> None:
+    """People with preferences are planned one by one (mute, snooze, quiet hours); everyone
+    else in one INSERT … SELECT. A `behind` audience needs everyone's figures first."""
+    audience = schedule.audience
+    role = audience.value if audience.kind == "role" else "cadre"
+    if audience.kind == "behind":
+        ids = await _behind(session, services, role, now)
+        prefs = await reminders.prefs_for(session, ids)
+        planned = [plan_for(person_id, prefs.get(person_id), schedule, services, fire, now) for person_id in ids]
+        await deliveries.add_deliveries(session, kind, period, planned, now)
+        return
+    everyone = ids_query(role=role, unit=audience.value if audience.kind == "unit" else None, reachable_only=True)
+    prefs = await reminders.prefs_among(session, everyone)
+    planned = [plan_for(person_id, row, schedule, services, fire, now) for person_id, row in prefs.items()]
+    await deliveries.add_deliveries(session, kind, period, planned, now)
+    rest = everyone.where(Person.id.not_in(select(ReminderPrefs.person_id)))
+    await deliveries.add_deliveries_for(session, kind, period, rest, max(fire, now), now)
 
 
 def plan_for(
@@ -91,13 +111,8 @@ def deliver_at(prefs: ReminderPrefs | None, services: Services, moment: datetime
     return end.astimezone(moment.tzinfo) if end is not None else moment
 
 
-async def _audience(session: AsyncSession, services: Services, schedule: ReminderSchedule, now: datetime) -> list[int]:
-    """Ids of the joined, reachable people a schedule goes to."""
-    audience = schedule.audience
-    role = audience.value if audience.kind == "role" else "cadre"
-    unit = audience.value if audience.kind == "unit" else None
-    if audience.kind != "behind":
-        return await ids_of(session, role=role, unit=unit, reachable_only=True)
+async def _behind(session: AsyncSession, services: Services, role: str, now: datetime) -> list[int]:
+    """Ids of the joined, reachable people below the pro-rata figure by more than the margin."""
     people = await facts(session, role=role, reachable_only=True)
     standing = await standings(session, services.config.study, people, local_today(now, services.config.tz))
     margin = services.config.reminders.behind_margin

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, Select, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Delivery, FanOut, Person
+from db.models import Delivery, FanOut, Person, UTCDateTime
 
 CLAIM_BATCH = 500
 
@@ -66,11 +66,23 @@ async def add_deliveries(
         await session.execute(insert_ignoring_conflicts(session, Delivery), rows[start:start + 1000])
 
 
+async def add_deliveries_for(
+    session: AsyncSession, kind: str, period: str, person_ids: Select, deliver_after: datetime, now: datetime
+) -> None:
+    """Pending rows for everyone `person_ids` selects, in one INSERT … SELECT inside the database."""
+    source = select(
+        Person.id, literal(kind), literal(period), literal("pending"), literal(deliver_after, UTCDateTime()),
+        literal(0), literal(now, UTCDateTime()),
+    ).where(Person.id.in_(person_ids))
+    columns = ["person_id", "kind", "period", "status", "deliver_after", "attempts", "created_at"]
+    await session.execute(insert(Delivery).from_select(columns, source))
+
+
 async def fanout_exists(session: AsyncSession, kind: str, period: str) -> bool:
     return await session.get(FanOut, (kind, period)) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claimed:
     """A delivery this process now owns: what the renderers need, nothing more."""
 

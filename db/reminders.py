@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ReminderPrefs
@@ -61,3 +61,9 @@ async def set_quiet_hours(session: AsyncSession, person_id: int, start: str | No
     prefs.quiet_start, prefs.quiet_end = start, end
     await session.flush()
     return prefs
+
+
+async def prefs_among(session: AsyncSession, person_ids: Select) -> dict[int, ReminderPrefs]:
+    """Preferences of the people a query selects who have any (most people never change theirs)."""
+    rows = await session.scalars(select(ReminderPrefs).where(ReminderPrefs.person_id.in_(person_ids)))
+    return {row.person_id: row for row in rows}
