@@ -68,7 +68,7 @@ _ROSTER_PROBLEMS = {
     "required": "不能为空",
     "bad_id": "id 不能含空格，且不超过 64 个字符",
     "too_long": "内容过长（不超过 100 个字符）",
-    "unknown_role": "角色只能是 cadre、supervisor、admin（多个用分号分隔）",
+    "unknown_role": "角色只能是 cadre（干部）、supervisor（分管领导）、admin（管理员），多个用分号分隔",
     "supervises_without_role": "填写了分管单位，但角色中没有 supervisor",
     "supervisor_without_unit": "分管领导需要填写 supervises（分管单位）或 unit",
     "not_a_number": "应为数字",

@@ -21,6 +21,8 @@ COLUMNS = ("id", "name", "unit", "roles", "supervises", "target", "level")
 REQUIRED = ("id", "name", "roles")
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
 MAX_TARGET = 10_000.0
+# Spreadsheets kept in Chinese may name roles in Chinese; the stored role is always the English key.
+ROLE_ALIASES = {"干部": "cadre", "分管领导": "supervisor", "领导": "supervisor", "管理员": "admin"}
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def _validate(row: int, record: dict[str, str]) -> RosterRow:
         raise RosterError(row, "id", "bad_id", external_id)
     if len(cell["name"]) > 100 or len(cell.get("unit", "")) > 100:
         raise RosterError(row, "name" if len(cell["name"]) > 100 else "unit", "too_long")
-    roles = frozenset(role.lower() for role in _split(cell["roles"]))
+    roles = frozenset(ROLE_ALIASES.get(role, role.lower()) for role in _split(cell["roles"]))
     for role in roles:
         if role not in ROLES:
             raise RosterError(row, "roles", "unknown_role", role)

@@ -121,3 +121,8 @@ async def test_importing_the_same_roster_twice_changes_nothing(db: Database) -> 
             await session.commit()
         assert summary.created == expected_created
     assert summary.unchanged == 3 and summary.updated == 0
+
+
+def test_roles_may_be_written_in_chinese_or_with_a_full_width_semicolon() -> None:
+    rows = parse_roster("r.csv", "id,name,unit,roles,supervises\nS1,甲,一科,干部；分管领导,一科\nA1,乙,办公室,管理员,\n".encode())
+    assert rows[0].roles == {"cadre", "supervisor"} and rows[1].roles == {"admin"}
