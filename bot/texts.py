@@ -33,7 +33,6 @@ HELP_HEADER = "{name}，您可以使用以下功能："
 HELP_USAGE = "　　例：{usage}"
 HELP_FOOTER = "也可以直接输入问题，例如「三会一课多久开一次」。"
 HELP_ADMIN_FOOTER = "管理员还可以直接把人员名单（.csv 或 .yaml）或知识库文件（含 entries: 的 .yaml）发给我，我会校验后导入。"
-HELP_UNKNOWN = WELCOME_UNKNOWN
 
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"

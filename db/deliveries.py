@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Select, func, insert, literal, select, update
+from sqlalchemy import Insert, Select, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,10 +76,6 @@ async def add_deliveries_for(
     ).where(Person.id.in_(person_ids))
     columns = ["person_id", "kind", "period", "status", "deliver_after", "attempts", "created_at"]
     await session.execute(insert(Delivery).from_select(columns, source))
-
-
-async def fanout_exists(session: AsyncSession, kind: str, period: str) -> bool:
-    return await session.get(FanOut, (kind, period)) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +152,6 @@ async def settle_interrupted(session: AsyncSession, now: datetime, after: timede
         .values(status="uncertain")
     )
     return result.rowcount or 0
-
-
-async def status_counts(session: AsyncSession, kind: str | None = None) -> dict[str, int]:
-    query = select(Delivery.status, func.count()).group_by(Delivery.status)
-    if kind is not None:
-        query = query.where(Delivery.kind == kind)
-    return {status: count for status, count in (await session.execute(query)).all()}
 
 
 async def deliveries_for(session: AsyncSession, person_id: int, kind_prefix: str = "") -> list[Delivery]:

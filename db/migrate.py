@@ -23,15 +23,3 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema up to date; safe to run on every start."""
     ensure_sqlite_folder(url)
     command.upgrade(alembic_config(url), revision)
-
-
-def current_revision(url: str) -> str | None:
-    from sqlalchemy import create_engine
-    from alembic.runtime.migration import MigrationContext
-
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    finally:
-        engine.dispose()

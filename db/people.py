@@ -157,11 +157,6 @@ async def all_people(session: AsyncSession, active_only: bool = True) -> list[Pe
     return list((await session.scalars(query)).all())
 
 
-async def set_reachable(session: AsyncSession, person: Person, reachable: bool) -> None:
-    person.reachable = reachable
-    await session.flush()
-
-
 def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
