@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import uuid
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from datetime import datetime, timedelta
@@ -26,7 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.journal import BatchJournal, SendJournal
 from bot.services import Services
-from db import deliveries, people
+from db import deliveries
 from db.deliveries import Claimed
 from db.people import PersonFacts
 
@@ -34,12 +36,14 @@ log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (1.0, 4.0, 15.0)
 MAX_RETRY_AFTER = 120.0
+PREPARE_AHEAD = 1  # batches claimed and rendered ahead of the one being sent
+FIRST_BATCH = 200
 
 
 @dataclass(frozen=True)
 class Batch:
-    claimed: list[Claimed]
-    recipients: dict[int, PersonFacts]
+    token: str
+    claimed: list[tuple[Claimed, PersonFacts]]
     rendered: dict[int, Outgoing | None]
     journal: BatchJournal
 
@@ -92,41 +96,75 @@ class DeliveryEngine:
         self.journal = journal
         self.concurrency = concurrency
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive time instead
+        # SQLite has one writer at a time: the claim of the next batch and the record of the
+        # last take turns here rather than sleeping in SQLite's busy handler (up to 100 ms a go).
+        self._writing: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if services.db.dialect == "sqlite" else nullcontext()
+        )
 
-    async def send_due(self, now: datetime) -> Counter[str]:
-        """Send every delivery due at `now`, batch by batch, until none is left.
+    async def send_due(self, now: datetime, still_leading: Callable[[], bool] = lambda: True) -> Counter[str]:
+        """Send every delivery due at `now`, batch by batch, until none is left or this
+        instance stops leading (the batches it claimed are still sent and recorded).
 
-        The stages overlap: while one batch is being sent, the next is claimed and rendered and
-        the previous one recorded, so database work hides behind network waits instead of
-        adding to them. Each batch's journal covers it until its own record is committed.
+        Three stages overlap: a producer claims and renders up to PREPARE_AHEAD batches ahead,
+        this loop sends one batch, and the previous batch is recorded meanwhile, so database
+        work hides behind sending instead of adding to it. Each batch's journal covers it from
+        its claim until its own record is committed.
         """
         outcome: Counter[str] = Counter()
         await self._settle_journals(now)
-        upcoming = asyncio.create_task(self._prepare(now))
+        ready: asyncio.Queue[Batch | None] = asyncio.Queue()
+        slots = asyncio.Semaphore(PREPARE_AHEAD)
+        producer = asyncio.create_task(self._produce(now, ready, slots, still_leading))
         recording: asyncio.Task[None] | None = None
-        while (batch := await upcoming) is not None:
-            upcoming = asyncio.create_task(self._prepare(now))
-            results = await self._send_all(batch)
-            outcome.update(status for status, _ in results.values())
+        try:
+            while (batch := await ready.get()) is not None:
+                slots.release()
+                results = await self._send_all(batch)
+                outcome.update(status for status, _ in results.values())
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(self._record(batch, results, now))
+            await producer  # re-raises what stopped it early
+        finally:
+            producer.cancel()
             if recording is not None:
                 await recording
-            recording = asyncio.create_task(self._record(batch, results, now))
-        if recording is not None:
-            await recording
         return outcome
 
-    async def _prepare(self, now: datetime) -> Batch | None:
+    async def _produce(
+        self, now: datetime, ready: asyncio.Queue[Batch | None], slots: asyncio.Semaphore,
+        still_leading: Callable[[], bool],
+    ) -> None:
+        """Claims and renders batches while earlier ones are sent; None marks the end."""
+        limit = FIRST_BATCH  # a small first batch starts the sending sooner; the rest are full
+        try:
+            while True:
+                await slots.acquire()
+                if not still_leading():
+                    log.warning("lost the scheduler lease mid-fan-out: the new leader sends the rest")
+                    return
+                batch = await self._prepare(now, limit)
+                if batch is None:
+                    return
+                ready.put_nowait(batch)
+                limit = deliveries.CLAIM_BATCH
+        finally:
+            ready.put_nowait(None)
+
+    async def _prepare(self, now: datetime, limit: int) -> Batch | None:
         """Claim the next due rows (journaled before anything is sent) and render them."""
+        token = uuid.uuid4().hex
         async with self.services.db.session() as session:
-            claimed = await deliveries.claim_due(session, now)
-            await session.commit()
+            async with self._writing:
+                claimed = await deliveries.claim_due(session, now, token, limit)
+                await session.commit()
             if not claimed:
                 return None
-            journal = self.journal.batch(claimed[0].id)
-            journal.claimed(d.id for d in claimed)
-            recipients = {p.id: p for p in await people.facts(session, {d.person_id for d in claimed})}
-            rendered = await self._render(session, [(d, recipients[d.person_id]) for d in claimed if d.person_id in recipients])
-        return Batch(claimed, recipients, rendered, journal)
+            journal = self.journal.batch(token)
+            journal.claimed(delivery.id for delivery, _ in claimed)
+            rendered = await self._render(session, claimed)
+        return Batch(token, claimed, rendered, journal)
 
     async def _render(self, session: AsyncSession, batch: list[tuple[Claimed, PersonFacts]]) -> dict[int, Outgoing | None]:
         by_prefix: dict[str, list[tuple[Claimed, PersonFacts]]] = {}
@@ -148,43 +186,45 @@ class DeliveryEngine:
         pending = iter(batch.claimed)
 
         async def worker() -> None:
-            for delivery in pending:  # a shared iterator: each delivery is taken exactly once
-                results[delivery.id] = await self._deliver(delivery, batch)
+            for delivery, person in pending:  # a shared iterator: each delivery is taken exactly once
+                results[delivery.id] = await self._deliver(delivery, person, batch)
+                # A request answered without waiting (a local Bot API, the console) must still
+                # let the next batch's claim and the last one's record move, and updates in.
+                await asyncio.sleep(0)
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch.claimed)))))
         return results
 
-    async def _deliver(self, delivery: Claimed, batch: Batch) -> tuple[str, str | None]:
-        person, message = batch.recipients.get(delivery.person_id), batch.rendered.get(delivery.id)
-        if person is None or not person.active or person.chat_id is None:
+    async def _deliver(self, delivery: Claimed, person: PersonFacts, batch: Batch) -> tuple[str, str | None]:
+        """The text decides the delivery's status; attachments follow it, each retried on its
+        own, so a failed chart never makes the text go out twice."""
+        message = batch.rendered.get(delivery.id)
+        if not person.active or person.chat_id is None:
             return "skipped", "person inactive or not joined"
         if message is None:
             return "skipped", "no longer relevant"
         batch.journal.attempt(delivery.id)
-        result = await self._send(person.chat_id, message)
-        if result[0] == "sent":
-            batch.journal.sent(delivery.id)
-        return result
-
-    async def _send(self, chat_id: int, message: Outgoing) -> tuple[str, str | None]:
-        """The text decides the delivery's status; attachments follow it, each retried on its
-        own, so a failed chart never makes the text go out twice."""
-        status, error = await self._with_retries(lambda: self.bot.send_message(  # type: ignore[attr-defined]
-            chat_id, message.text, reply_markup=message.reply_markup, parse_mode=message.parse_mode))
+        status, error = await self._with_retries(
+            self.bot.send_message, person.chat_id, message.text,  # type: ignore[attr-defined]
+            reply_markup=message.reply_markup, parse_mode=message.parse_mode,
+        )
         if status != "sent":
             return status, error
+        batch.journal.sent(delivery.id)
         for item in message.attachments:
-            outcome = await self._with_retries(lambda item=item: send_attachment(self.bot, chat_id, item))
+            outcome = await self._with_retries(send_attachment, self.bot, person.chat_id, item)
             if outcome[0] != "sent":
-                log.warning("attachment %s to chat %s not sent: %s", item.filename, chat_id, outcome[1])
+                log.warning("attachment %s to chat %s not sent: %s", item.filename, person.chat_id, outcome[1])
         return "sent", None
 
-    async def _with_retries(self, request: Callable[[], Awaitable[object]]) -> tuple[str, str | None]:
+    async def _with_retries(
+        self, request: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
+    ) -> tuple[str, str | None]:
         """Forbidden: blocked. RetryAfter: wait as told. Network errors: back off, then give up."""
         error: str | None = None
         for attempt in range(len(BACKOFF_SECONDS) + 1):
             try:
-                await request()
+                await request(*args, **kwargs)
                 return "sent", None
             except Forbidden as exc:
                 return "blocked", str(exc)
@@ -203,12 +243,8 @@ class DeliveryEngine:
         return "failed", error
 
     async def _record(self, batch: Batch, results: dict[int, tuple[str, str | None]], now: datetime) -> None:
-        by_status: dict[tuple[str, str | None], list[int]] = {}
-        for delivery_id, key in results.items():
-            by_status.setdefault(key, []).append(delivery_id)
-        async with self.services.db.session() as session:
-            for (status, error), ids in by_status.items():
-                await deliveries.mark(session, ids, status, now, error)
+        async with self.services.db.session() as session, self._writing:
+            await deliveries.record_batch(session, batch.token, results, now)
             await deliveries.mark_recipients_unreachable(
                 session, [d for d, (status, _) in results.items() if status == "blocked"])
             await session.commit()

@@ -5,11 +5,13 @@ what was sent, so the tick itself can run twice, late, or on another instance ha
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram.ext import ContextTypes
@@ -34,6 +36,8 @@ class Scheduler:
         self.engine = DeliveryEngine(bot, services, renderers, journal, concurrency=settings.concurrency)
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=settings.lease_seconds)
+        self.leading = False
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive time instead
 
     async def tick(self, now: datetime | None = None) -> Counter[str] | None:
         """One round; None when another instance leads."""
@@ -47,7 +51,25 @@ class Scheduler:
             for planner in self.planners:
                 await planner(session, self.services, now)
             await session.commit()
-        return await self.engine.send_due(now)
+        self.leading = True
+        renewing = asyncio.create_task(self._keep_leading())
+        try:
+            return await self.engine.send_due(now, still_leading=lambda: self.leading)
+        finally:
+            renewing.cancel()
+
+    async def _keep_leading(self) -> None:
+        """Renew the lease every third of its length while a fan-out runs: paced at Telegram's
+        rate, 10,000 messages take minutes, far longer than the lease. Should the lease be lost
+        anyway (the database unreachable past its expiry), the fan-out stops claiming."""
+        while self.leading:
+            await self.sleep(self.lease.total_seconds() / 3)
+            try:
+                async with self.services.db.session() as session:
+                    self.leading = await leases.try_lead(
+                        session, LEASE_NAME, self.instance, self.services.now(), self.lease)
+            except Exception:  # the database may be back by the next renewal; the lease bounds the risk
+                log.exception("could not renew the scheduler lease")
 
     async def resign(self) -> None:
         async with self.services.db.session() as session:

@@ -40,7 +40,10 @@ async def standings(
     period = current_period(settings, today)
     totals = await credits.totals_for_people(session, [p.id for p in people], period.start, period.end)
     result = {}
+    pace: dict[float, float] = {}  # most people share a handful of targets
     for person in people:
         target = target_for(person, settings)
-        result[person.id] = Standing(totals.get(person.id, 0.0), target, pro_rata(target, period, today))
+        if target not in pace:
+            pace[target] = pro_rata(target, period, today)
+        result[person.id] = Standing(totals.get(person.id, 0.0), target, pace[target])
     return result

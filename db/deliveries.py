@@ -16,8 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, FanOut, Person, UTCDateTime
+from db.people import PersonFacts, facts_columns, facts_from_row
 
-CLAIM_BATCH = 500
+CLAIM_BATCH = 2000
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Insert:
@@ -88,22 +89,50 @@ class Claimed:
     period: str
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[Claimed]:
-    """Move up to `limit` due pending rows to `sending` in one statement and return them.
+async def claim_due(
+    session: AsyncSession, now: datetime, token: str, limit: int = CLAIM_BATCH
+) -> list[tuple[Claimed, PersonFacts]]:
+    """Move up to `limit` due pending rows to `sending` under `token`; return them, by id,
+    each with its recipient's facts.
 
     The `status == pending` test inside the UPDATE is what keeps two claimers from taking the
-    same row (PostgreSQL re-checks it on rows another transaction changed). The caller commits.
+    same row (PostgreSQL re-checks it on rows another transaction changed). The rows are then
+    read back by their token in one query joined to the people, so a batch of thousands
+    costs no list of ids in either statement. The caller commits.
     """
+    table = Delivery.__table__  # Core, not an ORM-enabled UPDATE: there is nothing to synchronise
     due = (
-        select(Delivery.id).where(Delivery.status == "pending", Delivery.deliver_after <= now)
-        .order_by(Delivery.deliver_after, Delivery.id).limit(limit).scalar_subquery()
+        select(table.c.id).where(table.c.status == "pending", table.c.deliver_after <= now)
+        .order_by(table.c.deliver_after, table.c.id).limit(limit).scalar_subquery()
+    )
+    await session.execute(
+        update(table).where(table.c.id.in_(due), table.c.status == "pending")
+        .values(status="sending", claimed_at=now, claim_token=token, attempts=table.c.attempts + 1)
     )
     rows = await session.execute(
-        update(Delivery).where(Delivery.id.in_(due), Delivery.status == "pending")
-        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-        .returning(Delivery.id, Delivery.person_id, Delivery.kind, Delivery.period)
+        select(table.c.id, table.c.person_id, table.c.kind, table.c.period, *facts_columns())
+        .join_from(table, Person, Person.id == table.c.person_id)
+        .where(table.c.claim_token == token).order_by(table.c.id)
     )
-    return sorted((Claimed(*row) for row in rows.all()), key=lambda c: c.id)
+    return [(Claimed(*row[:4]), facts_from_row(row[4:])) for row in rows.all()]
+
+
+async def record_batch(
+    session: AsyncSession, token: str, outcomes: dict[int, tuple[str, str | None]], now: datetime
+) -> None:
+    """Record a sent batch: the rows that did not go out by id (few, usually none), then
+    every other row of the batch as sent, by its token."""
+    by_outcome: dict[tuple[str, str | None], list[int]] = {}
+    for delivery_id, outcome in outcomes.items():
+        if outcome[0] != "sent":
+            by_outcome.setdefault(outcome, []).append(delivery_id)
+    for (status, error), ids in by_outcome.items():
+        await mark(session, ids, status, now, error)
+    table = Delivery.__table__
+    await session.execute(
+        update(table).where(table.c.claim_token == token, table.c.status == "sending")
+        .values(status="sent", sent_at=now, last_error=None)
+    )
 
 
 async def mark(
@@ -115,7 +144,8 @@ async def mark(
     values: dict[str, object] = {"status": status, "last_error": error[:300] if error else None}
     if status == "sent":
         values["sent_at"] = now
-    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+    for start in range(0, len(ids), 1000):
+        await session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id.in_(ids[start:start + 1000])).values(**values))
 
 
 async def settle_batch(

@@ -68,7 +68,9 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         ensure_sqlite_folder(url)
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
+        # A ping before each checkout guards against server restarts; a SQLite file has none.
+        pre_ping = make_url(url).get_backend_name() != "sqlite"
+        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=pre_ping)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

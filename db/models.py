@@ -206,6 +206,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "kind", "period", name="uq_deliveries_person_kind_period"),
         Index("ix_deliveries_status_due", "status", "deliver_after"),
+        Index("ix_deliveries_claim_token", "claim_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,6 +222,9 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The batch that claimed the row: the batch reads and records its rows by it, not by
+    # lists of thousands of ids.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

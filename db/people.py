@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -197,20 +197,29 @@ def _filtered(query, ids: Iterable[int] | None, role: str | None, unit: str | No
     return query.order_by(Person.id)
 
 
+def facts_columns() -> tuple:
+    """What a PersonFacts is made of, for `facts` and for queries that join people to something
+    else; roles and supervised units come aggregated per row."""
+    roles = select(func.aggregate_strings(PersonRole.role, ";")).where(PersonRole.person_id == Person.id)
+    units = select(func.aggregate_strings(Supervision.unit, ";")).where(Supervision.person_id == Person.id)
+    return (
+        Person.id, Person.name, Person.unit, Person.level, Person.target, Person.chat_id, Person.active,
+        Person.reachable, Person.created_at, roles.scalar_subquery(), units.scalar_subquery(),
+    )
+
+
+def facts_from_row(row: Sequence) -> PersonFacts:
+    """A PersonFacts from the values of `facts_columns()`, in that order."""
+    return PersonFacts(*row[:9], roles=_split(row[9]), supervised_units=_split(row[10]))
+
+
 async def facts(
     session: AsyncSession, ids: Iterable[int] | None = None, *, role: str | None = None,
     unit: str | None = None, reachable_only: bool = False,
 ) -> list[PersonFacts]:
-    """People as PersonFacts, ordered by id, in one query: roles and supervised units come
-    aggregated per row."""
-    roles = select(func.aggregate_strings(PersonRole.role, ";")).where(PersonRole.person_id == Person.id)
-    units = select(func.aggregate_strings(Supervision.unit, ";")).where(Supervision.person_id == Person.id)
-    query = select(
-        Person.id, Person.name, Person.unit, Person.level, Person.target, Person.chat_id, Person.active,
-        Person.reachable, Person.created_at, roles.scalar_subquery(), units.scalar_subquery(),
-    )
-    rows = (await session.execute(_filtered(query, ids, role, unit, reachable_only))).all()
-    return [PersonFacts(*row[:9], roles=_split(row[9]), supervised_units=_split(row[10])) for row in rows]
+    """People as PersonFacts, ordered by id, in one query."""
+    query = _filtered(select(*facts_columns()), ids, role, unit, reachable_only)
+    return [facts_from_row(row) for row in (await session.execute(query)).all()]
 
 
 def ids_query(*, role: str | None = None, unit: str | None = None, reachable_only: bool = False):  # type: ignore[no-untyped-def]
