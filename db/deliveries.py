@@ -144,8 +144,9 @@ async def mark(
     values: dict[str, object] = {"status": status, "last_error": error[:300] if error else None}
     if status == "sent":
         values["sent_at"] = now
+    table = Delivery.__table__
     for start in range(0, len(ids), 1000):
-        await session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id.in_(ids[start:start + 1000])).values(**values))
+        await session.execute(update(table).where(table.c.id.in_(ids[start:start + 1000])).values(**values))
 
 
 async def settle_batch(
