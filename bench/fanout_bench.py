@@ -100,6 +100,7 @@ async def throughput(url: str, count: int, rounds: int) -> list[tuple[float, flo
     settle_startup_heap()
     results = []
     try:
+        services.clock = lambda: NOW
         after = await bare_loop(app, services, request, count)
         for week in range(rounds):
             now = NOW + timedelta(weeks=week)

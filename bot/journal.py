@@ -3,13 +3,13 @@ so a restart knows exactly which claimed deliveries went out.
 
 Deliveries are marked in the database a batch at a time (a commit per message would cost
 more than the send itself). The journal fills the gap: the batch's claimed ids, then for
-each message its state byte set to "attempted" before the request and to "sent" after
-Telegram accepted it. After a crash, sent rows are marked sent, never-attempted rows go back to pending and
-are sent by the next tick, and the few whose request was in flight at the moment of death
-become `uncertain`: never resent, so never duplicated. Stores into a shared file mapping survive
-a killed process (the kernel's page cache holds them); after a power loss the rows stay `sending`, later
-`uncertain`. Only this machine's journal is read: rows another machine claimed are left alone.
-"""
+each message its state byte, set to "attempted" before the request and to "sent" after
+Telegram accepted it. After a crash, sent rows are marked sent, never-attempted rows go back
+to pending and are sent by the next tick, and the few whose request was in flight at the
+moment of death become `uncertain`: never resent, so never duplicated. Stores into a shared
+file mapping survive a killed process (the kernel's page cache holds them); after a power
+loss the rows stay `sending`, later `uncertain`. Only this machine's journal is read: rows
+another machine claimed are left alone."""
 
 from __future__ import annotations
 

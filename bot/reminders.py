@@ -136,22 +136,20 @@ async def render_reminders(
     today = local_today(services.now(), services.config.tz)
     standing = await standings(session, services.config.study, [p for _, p in batch], today)
     rendered: dict[int, Outgoing | None] = {}
-    schedules: dict[str, tuple[ReminderSchedule, InlineKeyboardMarkup] | None] = {}  # one keyboard per schedule
-    credit_name = services.config.study.credit_name
+    keyboards: dict[str, InlineKeyboardMarkup] = {}  # one per schedule, shared by its messages
     for delivery, person in batch:
-        if delivery.kind not in schedules:
-            schedule = services.config.reminders.schedule(delivery.kind.split(":", 1)[1])
-            schedules[delivery.kind] = None if schedule is None else (schedule, _buttons(services, schedule.activities))
-        found = schedules[delivery.kind]
-        if found is None:
+        schedule = services.config.reminders.schedule(delivery.kind.split(":", 1)[1])
+        if schedule is None:
             rendered[delivery.id] = None  # the schedule left the config since it was planned
             continue
         figures = standing[person.id]
-        text = found[0].text.format(
+        text = schedule.text.format(
             name=person.name, unit=person.unit, total=_num(figures.total), target=_num(figures.target),
-            expected=_num(figures.expected), gap=_num(figures.gap), credit_name=credit_name,
+            expected=_num(figures.expected), gap=_num(figures.gap), credit_name=services.config.study.credit_name,
         )
-        rendered[delivery.id] = Outgoing(text, found[1])
+        if schedule.key not in keyboards:
+            keyboards[schedule.key] = _buttons(services, schedule.activities)
+        rendered[delivery.id] = Outgoing(text, keyboards[schedule.key])
     return rendered
 
 

@@ -121,7 +121,8 @@ async def record_batch(
     session: AsyncSession, token: str, outcomes: dict[int, tuple[str, str | None]], now: datetime
 ) -> None:
     """Record a sent batch: the rows that did not go out by id (few, usually none), then
-    every other row of the batch as sent, by its token."""
+    every other row of the batch as sent, by its token. `outcomes` covers the whole batch: a
+    batch whose sending broke off is not recorded here but settled from its journal."""
     by_outcome: dict[tuple[str, str | None], list[int]] = {}
     for delivery_id, outcome in outcomes.items():
         if outcome[0] != "sent":
