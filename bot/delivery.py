@@ -155,16 +155,25 @@ class DeliveryEngine:
     async def _prepare(self, now: datetime, limit: int) -> Batch | None:
         """Claim the next due rows (journaled before anything is sent) and render them."""
         token = uuid.uuid4().hex
+        # Shielded: a committed claim must reach the journal even if the fan-out is being
+        # cancelled meanwhile, or its rows would sit in `sending` until they turn `uncertain`.
+        claimed, journal = await asyncio.shield(self._claim(now, token, limit))
+        if not claimed:
+            return None
         async with self.services.db.session() as session:
-            async with self._writing:
-                claimed = await deliveries.claim_due(session, now, token, limit)
-                await session.commit()
-            if not claimed:
-                return None
-            journal = self.journal.batch(token)
-            journal.claimed(delivery.id for delivery, _ in claimed)
             rendered = await self._render(session, claimed)
         return Batch(token, claimed, rendered, journal)
+
+    async def _claim(
+        self, now: datetime, token: str, limit: int
+    ) -> tuple[list[tuple[Claimed, PersonFacts]], BatchJournal]:
+        async with self.services.db.session() as session, self._writing:
+            claimed = await deliveries.claim_due(session, now, token, limit)
+            await session.commit()
+        journal = self.journal.batch(token)
+        if claimed:
+            journal.claimed(delivery.id for delivery, _ in claimed)
+        return claimed, journal
 
     async def _render(self, session: AsyncSession, batch: list[tuple[Claimed, PersonFacts]]) -> dict[int, Outgoing | None]:
         by_prefix: dict[str, list[tuple[Claimed, PersonFacts]]] = {}

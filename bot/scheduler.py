@@ -60,16 +60,18 @@ class Scheduler:
 
     async def _keep_leading(self) -> None:
         """Renew the lease every third of its length while a fan-out runs: paced at Telegram's
-        rate, 10,000 messages take minutes, far longer than the lease. Should the lease be lost
-        anyway (the database unreachable past its expiry), the fan-out stops claiming."""
+        rate, 10,000 messages take minutes, far longer than the lease. A renewal that fails or
+        finds the lease taken ends the leading: the fan-out stops claiming, and whoever leads
+        at the next tick (this instance again, once the database answers) sends the rest."""
         while self.leading:
             await self.sleep(self.lease.total_seconds() / 3)
             try:
                 async with self.services.db.session() as session:
                     self.leading = await leases.try_lead(
                         session, LEASE_NAME, self.instance, self.services.now(), self.lease)
-            except Exception:  # the database may be back by the next renewal; the lease bounds the risk
-                log.exception("could not renew the scheduler lease")
+            except Exception:
+                log.exception("could not renew the scheduler lease: no more claims this tick")
+                self.leading = False
 
     async def resign(self) -> None:
         async with self.services.db.session() as session:

@@ -155,3 +155,73 @@ async def test_a_leader_that_loses_its_lease_stops_claiming_and_nobody_gets_a_me
     second = await other.tick(clock["now"])
     assert second is not None and first["sent"] + second["sent"] == len(CADRES)
     assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
+
+
+async def test_a_fan_out_cancelled_just_after_a_claim_commits_still_journals_it(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = await join_everyone(harness)
+    claimed_and_committed = asyncio.Event()
+    gate = asyncio.Event()
+    original = deliveries.claim_due
+
+    async def slow_after_commit(session, now, token, limit=deliveries.CLAIM_BATCH):  # type: ignore[no-untyped-def]
+        rows = await original(session, now, token, limit)
+        await session.commit()  # the claim is in the database ...
+        claimed_and_committed.set()
+        await gate.wait()  # ... and the process is told to stop before the journal is written
+        return rows
+
+    monkeypatch.setattr(deliveries, "claim_due", slow_after_commit)
+    harness.set_time(MONDAY_0830)
+    stopping = asyncio.create_task(harness.app.scheduler.tick(MONDAY_0830))
+    await claimed_and_committed.wait()
+    stopping.cancel()
+    gate.set()
+    with suppress(asyncio.CancelledError):
+        await stopping
+    monkeypatch.setattr(deliveries, "claim_due", original)
+    journal = harness.app.scheduler.engine.journal
+    for _ in range(500):  # the shielded claim goes on to write its journal
+        if journal.leftovers():
+            break
+        await asyncio.sleep(0.01)
+
+    later = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
+    harness.set_time(later)
+    assert await standby(harness).tick(later) is not None
+    assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
+
+
+async def test_a_lease_renewal_that_fails_stops_the_claiming_and_the_next_leader_finishes(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = await join_everyone(harness)
+    monkeypatch.setattr(delivery, "FIRST_BATCH", 1)
+    monkeypatch.setattr(deliveries, "CLAIM_BATCH", 1)
+    leader = harness.app.scheduler
+    renewals = Renewals(leader)
+    original_lead, original_request = leases.try_lead, harness.request.do_request
+
+    async def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("database unreachable")
+
+    async def database_gone_after_the_first_message(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
+        answer = await original_request(url, method, request_data, **kwargs)
+        if url.endswith("/sendMessage") and leases.try_lead is original_lead:
+            monkeypatch.setattr(leases, "try_lead", unreachable)
+            await renewals.one_complete()
+        return answer
+
+    harness.request.do_request = database_gone_after_the_first_message  # type: ignore[method-assign]
+    harness.set_time(MONDAY_0830)
+    first = await leader.tick(MONDAY_0830)
+    assert first is not None and 0 < first["sent"] < len(CADRES)
+    monkeypatch.setattr(leases, "try_lead", original_lead)
+    harness.request.do_request = original_request  # type: ignore[method-assign]
+
+    later = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
+    harness.set_time(later)
+    second = await standby(harness).tick(later)
+    assert second is not None and first["sent"] + second["sent"] == len(CADRES)
+    assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
