@@ -142,7 +142,7 @@ class DeliveryEngine:
             while True:
                 await slots.acquire()
                 if not still_leading():
-                    log.warning("lost the scheduler lease mid-fan-out: the new leader sends the rest")
+                    log.warning("no longer leading (lease lost or not renewed) mid-fan-out: the next leader sends the rest")
                     return
                 batch = await self._prepare(now, limit)
                 if batch is None:

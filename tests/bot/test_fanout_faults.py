@@ -28,6 +28,24 @@ def standby(harness: BotHarness) -> Scheduler:
     return Scheduler(harness.app.bot, harness.services, current.planners, current.engine.renderers)
 
 
+def lease_lapsed(harness: BotHarness) -> datetime:
+    """The first moment a leader that took the lease at MONDAY_0830 and never renewed it has lost it."""
+    return MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
+
+
+async def standby_ticks_once_the_lease_lapsed(harness: BotHarness):  # type: ignore[no-untyped-def]
+    """The next instance's tick, once a dead (or cut-off) leader's lease has run out."""
+    later = lease_lapsed(harness)
+    harness.set_time(later)
+    return await standby(harness).tick(later)
+
+
+def one_message_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """So that whatever happens mid-fan-out lands between batches."""
+    monkeypatch.setattr(delivery, "FIRST_BATCH", 1)
+    monkeypatch.setattr(deliveries, "CLAIM_BATCH", 1)
+
+
 def reminders_to(harness: BotHarness, user) -> int:  # type: ignore[no-untyped-def]
     return sum(1 for m in harness.request.outbox if m.chat_id == user.user_id and "周一例会" in m.text)
 
@@ -86,9 +104,7 @@ async def test_a_fan_out_killed_mid_batch_is_finished_once_by_the_next_instance(
     received_before = {eid: reminders_to(harness, users[eid]) for eid in CADRES}
     assert sorted(received_before.values()) == [0, 0, 1, 1]
 
-    later = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
-    harness.set_time(later)
-    assert await standby(harness).tick(later) is not None
+    assert await standby_ticks_once_the_lease_lapsed(harness) is not None
 
     received = {eid: reminders_to(harness, users[eid]) for eid in CADRES}
     assert max(received.values()) == 1, received  # nobody twice
@@ -126,8 +142,7 @@ async def test_a_leader_that_loses_its_lease_stops_claiming_and_nobody_gets_a_me
     harness: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     users = await join_everyone(harness)
-    monkeypatch.setattr(delivery, "FIRST_BATCH", 1)
-    monkeypatch.setattr(deliveries, "CLAIM_BATCH", 1)  # one message a batch: the loss lands between batches
+    one_message_a_batch(monkeypatch)
     leader, other = harness.app.scheduler, standby(harness)
     clock = {"now": MONDAY_0830}
     harness.services.clock = lambda: clock["now"]
@@ -139,7 +154,7 @@ async def test_a_leader_that_loses_its_lease_stops_claiming_and_nobody_gets_a_me
         answer = await original(url, method, request_data, **kwargs)
         if url.endswith("/sendMessage") and clock["now"] == MONDAY_0830:
             # The leader could not renew for longer than the lease, and the standby took over.
-            expired = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
+            expired = lease_lapsed(harness)
             async with harness.services.db.session() as session:
                 took_over.append(await leases.try_lead(session, LEASE_NAME, other.instance, expired, other.lease))
             clock["now"] = expired
@@ -187,9 +202,7 @@ async def test_a_fan_out_cancelled_just_after_a_claim_commits_still_journals_it(
             break
         await asyncio.sleep(0.01)
 
-    later = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
-    harness.set_time(later)
-    assert await standby(harness).tick(later) is not None
+    assert await standby_ticks_once_the_lease_lapsed(harness) is not None
     assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
 
 
@@ -197,8 +210,7 @@ async def test_a_lease_renewal_that_fails_stops_the_claiming_and_the_next_leader
     harness: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     users = await join_everyone(harness)
-    monkeypatch.setattr(delivery, "FIRST_BATCH", 1)
-    monkeypatch.setattr(deliveries, "CLAIM_BATCH", 1)
+    one_message_a_batch(monkeypatch)
     leader = harness.app.scheduler
     renewals = Renewals(leader)
     original_lead, original_request = leases.try_lead, harness.request.do_request
@@ -220,8 +232,6 @@ async def test_a_lease_renewal_that_fails_stops_the_claiming_and_the_next_leader
     monkeypatch.setattr(leases, "try_lead", original_lead)
     harness.request.do_request = original_request  # type: ignore[method-assign]
 
-    later = MONDAY_0830 + timedelta(seconds=harness.services.config.reminders.lease_seconds + 1)
-    harness.set_time(later)
-    second = await standby(harness).tick(later)
+    second = await standby_ticks_once_the_lease_lapsed(harness)
     assert second is not None and first["sent"] + second["sent"] == len(CADRES)
     assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
