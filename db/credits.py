@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import people
+from db.dialects import among
 from db.models import Person, StudyMonthTotal, StudyRecord
 from db.periods import Period, month_of, pro_rata
 
@@ -339,7 +340,7 @@ async def totals_for_people(session: AsyncSession, person_ids: Sequence[int], st
     if months is not None:
         rows = await session.execute(
             select(StudyMonthTotal.person_id, func.sum(StudyMonthTotal.credits_hundredths))
-            .where(StudyMonthTotal.person_id.in_(ids), StudyMonthTotal.month >= months[0],
+            .where(among(session, StudyMonthTotal.person_id, ids), StudyMonthTotal.month >= months[0],
                    StudyMonthTotal.month < months[1], StudyMonthTotal.status.in_(COUNTED))
             .group_by(StudyMonthTotal.person_id)
         )
@@ -350,7 +351,7 @@ async def totals_for_people(session: AsyncSession, person_ids: Sequence[int], st
             continue
         rows = await session.execute(
             select(StudyRecord.person_id, func.sum(StudyRecord.credits_hundredths))
-            .where(StudyRecord.person_id.in_(ids), StudyRecord.study_date >= low,
+            .where(among(session, StudyRecord.person_id, ids), StudyRecord.study_date >= low,
                    StudyRecord.study_date < high, StudyRecord.status.in_(COUNTED))
             .group_by(StudyRecord.person_id)
         )
@@ -372,7 +373,7 @@ async def last_study_dates(session: AsyncSession, person_ids: Sequence[int]) -> 
         return {}
     rows = await session.execute(
         select(StudyRecord.person_id, func.max(StudyRecord.study_date))
-        .where(StudyRecord.person_id.in_(list(person_ids)), StudyRecord.status.in_(LIVE))
+        .where(among(session, StudyRecord.person_id, person_ids), StudyRecord.status.in_(LIVE))
         .group_by(StudyRecord.person_id)
     )
     return {person_id: day for person_id, day in rows.all()}
@@ -391,7 +392,7 @@ async def names_of(session: AsyncSession, person_ids: set[int]) -> dict[int, str
     """Names of the people who decided or voided records, for exports and notices."""
     if not person_ids:
         return {}
-    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids)))
+    rows = await session.execute(select(Person.id, Person.name).where(among(session, Person.id, person_ids)))
     return {person_id: name for person_id, name in rows.all()}
 
 
@@ -401,7 +402,7 @@ async def rejected_since(session: AsyncSession, person_ids: Sequence[int], since
         return set()
     rows = await session.scalars(
         select(StudyRecord.person_id).where(
-            StudyRecord.person_id.in_(list(person_ids)), StudyRecord.status == "rejected",
+            among(session, StudyRecord.person_id, person_ids), StudyRecord.status == "rejected",
             StudyRecord.study_date >= since,
         ).distinct()
     )
@@ -414,7 +415,7 @@ async def records_between(session: AsyncSession, person_ids: Sequence[int], star
         return []
     query = (
         select(StudyRecord)
-        .where(StudyRecord.person_id.in_(list(person_ids)), StudyRecord.study_date >= start, StudyRecord.study_date < end)
+        .where(among(session, StudyRecord.person_id, person_ids), StudyRecord.study_date >= start, StudyRecord.study_date < end)
         .order_by(StudyRecord.study_date, StudyRecord.id)
     )
     return list((await session.scalars(query)).all())

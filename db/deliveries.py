@@ -11,21 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Select, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialects import among, insert_ignoring_conflicts
 from db.models import Delivery, FanOut, Person, UTCDateTime
 from db.people import PersonFacts, facts_columns, facts_from_row
 
 CLAIM_BATCH = 2000
-
-
-def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING for the dialect in use (SQLite and PostgreSQL both have it)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -146,8 +139,7 @@ async def mark(
     if status == "sent":
         values["sent_at"] = now
     table = Delivery.__table__
-    for start in range(0, len(ids), 1000):
-        await session.execute(update(table).where(table.c.id.in_(ids[start:start + 1000])).values(**values))
+    await session.execute(update(table).where(among(session, table.c.id, ids)).values(**values))
 
 
 async def settle_batch(
@@ -160,10 +152,9 @@ async def settle_batch(
         (unattempted, {"status": "pending"}),
     ):
         ids = list(ids)
-        for start in range(0, len(ids), 1000):
+        if ids:
             await session.execute(
-                update(Delivery).where(Delivery.id.in_(ids[start:start + 1000]), Delivery.status == "sending")
-                .values(**values)
+                update(Delivery).where(among(session, Delivery.id, ids), Delivery.status == "sending").values(**values)
             )
 
 
@@ -197,5 +188,5 @@ async def mark_recipients_unreachable(session: AsyncSession, delivery_ids: Seque
     """Whoever blocked the bot is not retried forever; the supervisor's digest shows them."""
     if not delivery_ids:
         return
-    blocked = select(Delivery.person_id).where(Delivery.id.in_(list(delivery_ids)))
+    blocked = select(Delivery.person_id).where(among(session, Delivery.id, delivery_ids))
     await session.execute(update(Person).where(Person.id.in_(blocked)).values(reachable=False))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.deliveries import insert_ignoring_conflicts
+from db.dialects import insert_ignoring_conflicts
 from db.models import Lease
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialects import among
 from db.models import Person, PersonRole, Supervision, utcnow
 from db.roster import RosterRow
 
@@ -182,10 +183,10 @@ class PersonFacts:
         return role in self.roles
 
 
-def _filtered(query, ids: Iterable[int] | None, role: str | None, unit: str | None, reachable_only: bool):  # type: ignore[no-untyped-def]
+def _filtered(query, by_id: ColumnElement[bool] | None, role: str | None, unit: str | None, reachable_only: bool):  # type: ignore[no-untyped-def]
     """By ids (any state), or else the active people; narrowed by role, unit, reachability."""
-    if ids is not None:
-        query = query.where(Person.id.in_(list(ids)))
+    if by_id is not None:
+        query = query.where(by_id)
     else:
         query = query.where(Person.active.is_(True))
     if role is not None:
@@ -218,7 +219,8 @@ async def facts(
     unit: str | None = None, reachable_only: bool = False,
 ) -> list[PersonFacts]:
     """People as PersonFacts, ordered by id, in one query."""
-    query = _filtered(select(*facts_columns()), ids, role, unit, reachable_only)
+    by_id = among(session, Person.id, ids) if ids is not None else None
+    query = _filtered(select(*facts_columns()), by_id, role, unit, reachable_only)
     return [facts_from_row(row) for row in (await session.execute(query)).all()]
 
 
@@ -236,7 +238,7 @@ async def external_ids(session: AsyncSession, person_ids: list[int]) -> dict[int
     """Staff numbers by person id (what /report accepts besides a name)."""
     if not person_ids:
         return {}
-    rows = await session.execute(select(Person.id, Person.external_id).where(Person.id.in_(person_ids)))
+    rows = await session.execute(select(Person.id, Person.external_id).where(among(session, Person.id, person_ids)))
     return dict(rows.all())
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialects import among
 from db.models import ReminderPrefs
 
 
@@ -23,12 +24,8 @@ async def prefs_of(session: AsyncSession, person_id: int) -> ReminderPrefs:
 
 async def prefs_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, ReminderPrefs]:
     """Preferences of many people at once (people without a row have the defaults)."""
-    found: dict[int, ReminderPrefs] = {}
-    for start in range(0, len(person_ids), 1000):
-        chunk = person_ids[start:start + 1000]
-        rows = await session.scalars(select(ReminderPrefs).where(ReminderPrefs.person_id.in_(chunk)))
-        found.update({row.person_id: row for row in rows})
-    return found
+    rows = await session.scalars(select(ReminderPrefs).where(among(session, ReminderPrefs.person_id, person_ids)))
+    return {row.person_id: row for row in rows}
 
 
 async def set_muted(session: AsyncSession, person_id: int, key: str, muted: bool) -> ReminderPrefs:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialects import among
 from db.models import Person, PersonRole, Talk, TalkPostponement, TalkRequest
 
 
@@ -44,14 +45,11 @@ async def last_talks(session: AsyncSession, cadre_ids: Sequence[int]) -> dict[tu
     """The latest talk date per (supervisor, cadre) pair: each pair has its own cadence."""
     if not cadre_ids:
         return {}
-    found: dict[tuple[int, int], date] = {}
-    for start in range(0, len(cadre_ids), 1000):
-        rows = await session.execute(
-            select(Talk.supervisor_id, Talk.cadre_id, func.max(Talk.held_on))
-            .where(Talk.cadre_id.in_(cadre_ids[start:start + 1000])).group_by(Talk.supervisor_id, Talk.cadre_id)
-        )
-        found.update({(s, c): held for s, c, held in rows.all()})
-    return found
+    rows = await session.execute(
+        select(Talk.supervisor_id, Talk.cadre_id, func.max(Talk.held_on))
+        .where(among(session, Talk.cadre_id, cadre_ids)).group_by(Talk.supervisor_id, Talk.cadre_id)
+    )
+    return {(s, c): held for s, c, held in rows.all()}
 
 
 async def last_talk_by_cadre(session: AsyncSession, cadre_ids: Sequence[int]) -> dict[int, date]:
@@ -121,7 +119,7 @@ async def talks_between(session: AsyncSession, cadre_ids: Sequence[int], start: 
     rows = await session.execute(
         select(Talk.held_on, supervisor.c.name, cadre.c.name)
         .join(supervisor, supervisor.c.id == Talk.supervisor_id).join(cadre, cadre.c.id == Talk.cadre_id)
-        .where(Talk.cadre_id.in_(cadre_ids), Talk.held_on >= start, Talk.held_on <= end)
+        .where(among(session, Talk.cadre_id, cadre_ids), Talk.held_on >= start, Talk.held_on <= end)
         .order_by(Talk.held_on, cadre.c.name)
     )
     return [tuple(row) for row in rows.all()]  # type: ignore[misc]
@@ -132,7 +130,7 @@ async def open_requests(session: AsyncSession, cadre_ids: Sequence[int]) -> dict
         return {}
     rows = await session.execute(
         select(TalkRequest.cadre_id, TalkRequest.topic)
-        .where(TalkRequest.cadre_id.in_(cadre_ids), TalkRequest.resolved_at.is_(None)).order_by(TalkRequest.id)
+        .where(among(session, TalkRequest.cadre_id, cadre_ids), TalkRequest.resolved_at.is_(None)).order_by(TalkRequest.id)
     )
     topics: dict[int, list[str]] = {}
     for cadre_id, topic in rows.all():

@@ -126,3 +126,19 @@ async def test_importing_the_same_roster_twice_changes_nothing(db: Database) -> 
 def test_roles_may_be_written_in_chinese_or_with_a_full_width_semicolon() -> None:
     rows = parse_roster("r.csv", "id,name,unit,roles,supervises\nS1,甲,一科,干部；分管领导,一科\nA1,乙,办公室,管理员,\n".encode())
     assert rows[0].roles == {"cadre", "supervisor"} and rows[1].roles == {"admin"}
+
+
+async def test_a_few_thousand_people_are_found_by_id_in_one_go(db: Database) -> None:
+    """More ids than SQLite once allowed binds (999): fan-out batches and unit digests ask for 2,000."""
+    roster = "\n".join(f"- {{id: P{i:04d}, name: 干部{i}, unit: 一科, roles: cadre}}" for i in range(2500))
+    async with db.session() as session:
+        await people.import_roster(session, parse_roster("r.yaml", roster.encode()))
+        await session.commit()
+    async with db.session() as session:
+        everyone = await people.facts(session)
+        wanted = [p.id for p in everyone][::-1][:2100]
+        found = await people.facts(session, wanted)
+        none = await people.facts(session, [])
+    assert [p.id for p in found] == sorted(wanted)
+    assert {p.name for p in found} == {p.name for p in everyone if p.id in set(wanted)}
+    assert none == []
