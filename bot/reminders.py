@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,23 +134,38 @@ async def render_reminders(
     session: AsyncSession, services: Services, batch: list[tuple[Claimed, PersonFacts]]
 ) -> dict[int, Outgoing | None]:
     """The schedule's text with each person's figures, and buttons straight into logging."""
-    today = local_today(services.now(), services.config.tz)
-    standing = await standings(session, services.config.study, [p for _, p in batch], today)
-    rendered: dict[int, Outgoing | None] = {}
-    keyboards: dict[str, InlineKeyboardMarkup] = {}  # one per schedule, shared by its messages
+    by_schedule: dict[str, list[tuple[Claimed, PersonFacts]]] = {}
     for delivery, person in batch:
-        schedule = services.config.reminders.schedule(delivery.kind.split(":", 1)[1])
-        if schedule is None:
-            rendered[delivery.id] = None  # the schedule left the config since it was planned
-            continue
-        figures = standing[person.id]
-        text = schedule.text.format(
-            name=person.name, unit=person.unit, total=_num(figures.total), target=_num(figures.target),
-            expected=_num(figures.expected), gap=_num(figures.gap), credit_name=services.config.study.credit_name,
-        )
-        if schedule.key not in keyboards:
-            keyboards[schedule.key] = _buttons(services, schedule.activities)
-        rendered[delivery.id] = Outgoing(text, keyboards[schedule.key])
+        by_schedule.setdefault(delivery.kind.split(":", 1)[1], []).append((delivery, person))
+    rendered: dict[int, Outgoing | None] = {}
+    for key, items in by_schedule.items():
+        schedule = services.config.reminders.schedule(key)
+        if schedule is None:  # the schedule left the config since it was planned
+            rendered.update(dict.fromkeys((delivery.id for delivery, _ in items), None))
+        else:
+            rendered.update(await _render_schedule(session, services, schedule, items))
+    return rendered
+
+
+async def _render_schedule(
+    session: AsyncSession, services: Services, schedule: ReminderSchedule, items: list[tuple[Claimed, PersonFacts]]
+) -> dict[int, Outgoing | None]:
+    """One schedule's messages: its keyboard is shared by all of them, and the credit totals
+    are read only when its text shows figures (a fan-out renders thousands at a time)."""
+    keyboard = _buttons(services, schedule.activities)
+    common = {"credit_name": services.config.study.credit_name}
+    standing = None
+    if schedule.shows_figures:
+        today = local_today(services.now(), services.config.tz)
+        standing = await standings(session, services.config.study, [p for _, p in items], today)
+    rendered: dict[int, Outgoing | None] = {}
+    for delivery, person in items:
+        values = {"name": person.name, "unit": person.unit, **common}
+        if standing is not None:
+            figures = standing[person.id]
+            values.update(total=_num(figures.total), target=_num(figures.target),
+                          expected=_num(figures.expected), gap=_num(figures.gap))
+        rendered[delivery.id] = Outgoing(schedule.text.format_map(values), keyboard)
     return rendered
 
 
@@ -166,6 +182,7 @@ def _buttons(services: Services, activity_keys: Sequence[str]) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
+@lru_cache(maxsize=4096)  # figures repeat across a batch: most people share a target and the pace
 def _num(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
 

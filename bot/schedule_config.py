@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.calendar import WorkCalendar, cron_trigger
 
 DEFAULT_TALK_TOPICS = ("思想动态", "工作困难", "学习情况", "家庭困难", "廉洁提醒")
-TEMPLATE_FIELDS = frozenset({"name", "unit", "total", "target", "expected", "gap", "credit_name"})
+FIGURE_FIELDS = frozenset({"total", "target", "expected", "gap"})
+TEMPLATE_FIELDS = FIGURE_FIELDS | {"name", "unit", "credit_name"}
 
 
 def check_cron(value: str) -> str:
@@ -26,6 +27,11 @@ def check_cron(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"a five-field crontab such as '30 8 * * mon' ({exc})") from None
     return value
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The {names} a text template uses."""
+    return frozenset(field for _, field, _, _ in string.Formatter().parse(template) if field is not None)
 
 
 class _Strict(BaseModel):
@@ -57,6 +63,11 @@ class ReminderSchedule(_Strict):
     text: str = Field(min_length=1, max_length=1000)
     activities: tuple[str, ...] = Field((), max_length=4, description="activity keys offered as buttons")
 
+    @property
+    def shows_figures(self) -> bool:
+        """Whether the text needs the person's credit figures (a query per batch) or only names."""
+        return bool(placeholders(self.text) & FIGURE_FIELDS)
+
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
@@ -66,7 +77,7 @@ class ReminderSchedule(_Strict):
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
         try:
-            names = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+            names = placeholders(value)
         except ValueError as exc:
             raise ValueError(f"a text with {{placeholders}} ({exc})") from None
         unknown = names - TEMPLATE_FIELDS
