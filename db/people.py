@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -230,7 +231,10 @@ def ids_query(*, role: str | None = None, unit: str | None = None, reachable_onl
     return _filtered(select(Person.id), None, role, unit, reachable_only).order_by(None)
 
 
+@lru_cache(maxsize=256)
 def _split(joined: str | None) -> frozenset[str]:
+    """Shared sets: thousands of people have the same few role and unit lists, and a new set
+    each would be an object more for the garbage collector to walk during a fan-out."""
     return frozenset(joined.split(";")) if joined else frozenset()
 
 
