@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.services import KnowledgeBaseError, check_knowledge
 from db.migrate import upgrade
 from db.roster import RosterError, parse_roster
 
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
+        return 2
+    except KnowledgeBaseError as error:
+        print(f"knowledge base error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -50,13 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     invites.add_argument("--all", action="store_true", help="include people who have already joined")
     invites.set_defaults(func=cmd_roster_invites)
 
-    kb_commands.register(sub, lambda: load_config().knowledge, lambda _settings: load_config().knowledge_paths)
+    kb_commands.register(sub, lambda: load_config().knowledge, lambda paths: [load_config().resolve(p) for p in paths])
     return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config()
     if not config.bot.token:
+        check_knowledge(config)  # before the console line: one line on stderr if it fails
         print(NO_TOKEN_LINE, flush=True)
         return _console(config)
     from telegram.error import InvalidToken, NetworkError
@@ -64,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run_bot, webhook_secret
 
     webhook_secret(config)
+    check_knowledge(config)  # before logging and migrations print anything
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     upgrade(config.database_url)

@@ -205,6 +205,10 @@ class Config(_Strict):
         return [self.resolve(p) for p in self.knowledge.paths]
 
     @property
+    def synonym_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.knowledge.synonyms]
+
+    @property
     def database_url(self) -> str:
         return absolutize_sqlite_url(self.database.url, self.base_dir)
 

@@ -97,16 +97,21 @@ class Console:
             return True
         if line.startswith(":"):
             return await self._meta(line)
-        if line.isdigit() and self.last_shown is not None:
-            buttons = self.last_shown.flat_buttons
-            index = int(line) - 1
-            if 0 <= index < len(buttons) and buttons[index].data:
-                self._show(await self.chat.press_data(self.speaker, self.last_shown, buttons[index].data))
-                return True
-            self._print(texts.CONSOLE_NO_BUTTON)
+        if line.isdigit():
+            await self._press_number(int(line))
             return True
         self._show(await self.chat.send(self.speaker, line))
         return True
+
+    async def _press_number(self, number: int) -> None:
+        """A typed number presses that button of the last message with buttons. One that matches
+        no button is never sent on as text: the bot would take "3" for a question."""
+        shown = self.last_shown
+        buttons = shown.flat_buttons if shown is not None else []
+        if shown is None or not 1 <= number <= len(buttons) or not buttons[number - 1].data:
+            self._print(texts.CONSOLE_NO_BUTTON)
+            return
+        self._show(await self.chat.press_data(self.speaker, shown, buttons[number - 1].data or ""))
 
     async def _meta(self, line: str) -> bool:
         command, _, argument = line[1:].partition(" ")
@@ -133,6 +138,8 @@ class Console:
             await self._list_invites()
         elif command == "upload":
             await self._upload(argument)
+        elif command == "say" and argument:
+            self._show(await self.chat.send(self.speaker, argument))
         elif command == "tick":
             await self._tick(argument)
         else:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.calendar import cron_trigger, latest_fire_time
+from bot.calendar import cron_trigger, latest_fire_time, postponed_to_workday
 from bot.charts import chart_height_px, unit_progress_chart
 from bot.delivery import Attachment, Outgoing
 from bot.digest_model import UnitDigest
@@ -79,12 +79,28 @@ async def org_message(session: AsyncSession, services: Services, week_start: dat
 # --- the weekly fan-out ----------------------------------------------------------------------
 
 
+def due_digest_fire(services: Services, now: datetime) -> datetime | None:
+    """The cron fire time whose digest is owed at `now`, within the grace period. With
+    digest.workdays_only, a fire on a day off is owed at the same time of the next workday,
+    as people are back: the same holiday list as reminders, which are skipped instead."""
+    settings = services.config
+    grace = timedelta(minutes=settings.reminders.grace_minutes)
+    calendar = settings.reminders.holidays.calendar
+    look_back = grace + timedelta(minutes=1)
+    if settings.digest.workdays_only:
+        look_back += timedelta(days=calendar.days_off_before(now.astimezone(settings.tz).date()))
+    fire = latest_fire_time(cron_trigger(settings.digest.cron, settings.tz), now, look_back)
+    if fire is None:
+        return None
+    due = postponed_to_workday(fire, calendar, settings.tz) if settings.digest.workdays_only else fire
+    return fire if due <= now and now - due <= grace else None
+
+
 async def plan_digests(session: AsyncSession, services: Services, now: datetime) -> bool:
     """At the configured time each week: one delivery per supervised unit, one per admin."""
     settings = services.config
-    grace = timedelta(minutes=settings.reminders.grace_minutes)
-    fire = latest_fire_time(cron_trigger(settings.digest.cron, settings.tz), now, grace + timedelta(minutes=1))
-    if fire is None or now - fire > grace:
+    fire = due_digest_fire(services, now)
+    if fire is None:
         return False
     week_start, _ = week_of(fire.astimezone(settings.tz).date() - timedelta(days=7))  # the week just ended
     if not await deliveries.claim_fanout(session, KIND, week_start.isoformat(), now):
@@ -124,4 +140,17 @@ async def _org_delivery(session: AsyncSession, services: Services, person: Perso
     message, _ = await org_message(session, services, week_start)
     gaps = await gaps_report(
         session, services, services.config.digest.gap_days, texts.GAPS_DIGEST_HEADER, texts.GAPS_DIGEST_NONE)
-    return Outgoing(message.text, message.reply_markup, attachments=(Attachment("text", gaps.encode(), "gaps"),))
+    attachments = [Attachment("text", gaps.encode(), "gaps")]
+    if notice := holidays_notice(services):
+        attachments.append(Attachment("text", notice.encode(), "holidays"))
+    return Outgoing(message.text, message.reply_markup, attachments=tuple(attachments))
+
+
+def holidays_notice(services: Services) -> str | None:
+    """For the admins' weekly digest: the years whose 放假安排 config lacks (this year; next
+    year in December), since only admins can add them and nothing else would tell them."""
+    today = local_today(services.now(), services.config.tz)
+    missing = services.config.reminders.holidays.calendar.missing_lists(today)
+    if not missing:
+        return None
+    return texts.HOLIDAYS_MISSING.format(years=texts.HOLIDAYS_YEAR_SEPARATOR.join(map(str, missing)))

@@ -7,6 +7,7 @@ figures of the moment it arrives.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.calendar import cron_trigger, latest_fire_time, quiet_until
+from bot.calendar import cron_trigger, crontab_weekdays, latest_fire_time, quiet_until
 from bot.delivery import Outgoing
 from bot.progress import local_today
 from bot.schedule_config import ReminderSchedule
@@ -26,6 +27,8 @@ from db import deliveries, reminders
 from db.deliveries import Claimed, Planned
 from db.models import Person, ReminderPrefs
 from db.people import PersonFacts, facts, ids_query
+
+log = logging.getLogger(__name__)
 
 KIND_PREFIX = "reminder"
 STUDY_GO = "st:go"
@@ -53,8 +56,28 @@ def due_fire_time(schedule: ReminderSchedule, services: Services, now: datetime)
     return fire
 
 
+_WARNED_MISSING: set[tuple[int, ...]] = set()  # the missing years already logged by this process
+
+
+def warn_of_missing_holiday_lists(services: Services, now: datetime) -> tuple[int, ...]:
+    """Log, once a process for each set of missing years, that config has no 放假安排 for this
+    year (or, in December, next year): at the first tick after start, and again when December
+    adds next year. Until the list is added only fixed-date holidays are skipped."""
+    calendar = services.config.reminders.holidays.calendar
+    missing = calendar.missing_lists(local_today(now, services.config.tz))
+    if missing and missing not in _WARNED_MISSING:
+        _WARNED_MISSING.add(missing)
+        log.warning(
+            "config has no holiday list (reminders.holidays) for %s: until it is added, reminders "
+            "skip only 元旦, 劳动节 and 国庆节 by date; 春节 and the other holidays count as workdays",
+            ", ".join(map(str, missing)),
+        )
+    return missing
+
+
 async def plan_reminders(session: AsyncSession, services: Services, now: datetime) -> int:
     """Create the deliveries of every schedule that is due; returns how many fan-outs began."""
+    warn_of_missing_holiday_lists(services, now)
     started = 0
     for schedule in services.config.reminders.schedules:
         fire = due_fire_time(schedule, services, now)
@@ -187,12 +210,13 @@ def _num(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
-_WEEKDAYS = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日",
-             "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "0": "日", "7": "日"}
+_WEEKDAY_NAMES = ("日", "一", "二", "三", "四", "五", "六")  # index = crontab number, 0 = Sunday
+_WORKWEEK = frozenset(range(1, 6))
 
 
 def describe_schedule(schedule: ReminderSchedule) -> str:
-    """'每周一 08:30', '每月第一个工作日 08:30', or the cron line when it is unusual."""
+    """'每周一 08:30', '工作日 08:30', '每月第一个工作日 08:30', or the cron line when it is unusual.
+    Weekdays are read as crontab reads them (as cron_trigger does): 0 and 7 Sunday, 1 Monday."""
     fields = schedule.cron.split()
     minute, hour, day, month, weekday = fields
     if not (minute.isdigit() and hour.isdigit()) or day != "*" or month != "*":
@@ -202,11 +226,10 @@ def describe_schedule(schedule: ReminderSchedule) -> str:
         return texts.WHEN_FIRST_WORKDAY_MONTH.format(time=clock)
     if schedule.only == "first_workday_of_quarter":
         return texts.WHEN_FIRST_WORKDAY_QUARTER.format(time=clock)
-    if weekday == "*":
+    days = crontab_weekdays(weekday)
+    if len(days) == 7:
         return texts.WHEN_DAILY.format(time=clock)
-    if weekday.lower() in ("mon-fri", "1-5"):
+    if days == _WORKWEEK:
         return texts.WHEN_WORKDAYS.format(time=clock)
-    names = [_WEEKDAYS.get(part.lower()) for part in weekday.split(",")]
-    if all(names):
-        return texts.WHEN_WEEKLY.format(days="、".join(names), time=clock)  # type: ignore[arg-type]
-    return schedule.cron
+    ordered = sorted(days, key=lambda number: (number - 1) % 7)  # Monday first, Sunday last
+    return texts.WHEN_WEEKLY.format(days="、".join(_WEEKDAY_NAMES[n] for n in ordered), time=clock)

@@ -22,10 +22,12 @@ TEMPLATE_FIELDS = FIGURE_FIELDS | {"name", "unit", "credit_name"}
 
 
 def check_cron(value: str) -> str:
+    """Refuse at start what would never fire, or fire on the wrong day (crontab weekdays: 0 and
+    7 are Sunday, 1 is Monday; cron_trigger translates them for APScheduler)."""
     try:
         cron_trigger(value, ZoneInfo("UTC"))
     except ValueError as exc:
-        raise ValueError(f"a five-field crontab such as '30 8 * * mon' ({exc})") from None
+        raise ValueError(f"a five-field crontab such as '30 8 * * mon' or '30 8 * * 1-5', 0 and 7 are Sunday ({exc})") from None
     return value
 
 
@@ -92,6 +94,13 @@ class Holidays(_Strict):
     days_off: tuple[date, ...] = ()
     makeup_workdays: tuple[date, ...] = ()
 
+    @model_validator(mode="after")
+    def _not_both(self) -> Holidays:
+        both = sorted(set(self.days_off) & set(self.makeup_workdays))
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is listed both as a day off and as a make-up workday")
+        return self
+
     @property
     def calendar(self) -> WorkCalendar:
         return WorkCalendar(frozenset(self.days_off), frozenset(self.makeup_workdays))
@@ -149,6 +158,8 @@ class DigestSettings(_Strict):
     page_size: int = Field(10, ge=3, le=25, description="people a page in a unit digest")
     org_page_size: int = Field(15, ge=5, le=40, description="units a page in the organisation digest")
     gap_days: int = Field(7, ge=1, le=90, description="how far back the admins' digest looks for knowledge gaps")
+    workdays_only: bool = Field(
+        True, description="a digest due on a day off (holiday Monday) goes out on the next workday instead")
 
     @field_validator("cron")
     @classmethod

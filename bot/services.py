@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.config import Config
 from db.engine import Database
 from db.models import utcnow
+from knowledge.lexicon import load_lexicon
+from knowledge.loader import LoadResult, load_base
 from knowledge.store import KnowledgeStore
+
+
+class KnowledgeBaseError(Exception):
+    """The configured knowledge base cannot be served (errors, no entries, a missing path):
+    start-up stops with this one line, as it does for a bad config."""
 
 
 @dataclass
@@ -27,8 +34,40 @@ class Services:
         return self.clock().astimezone(self.config.tz)
 
 
+def knowledge_problem(result: LoadResult, paths: list[str]) -> str | None:
+    """Why a loaded base must not be served, in one line (the first error, and how many more);
+    None when it is fine. A bot with no entries would answer every question "not found"."""
+    if result.errors:
+        more = len(result.errors) - 1
+        tail = f" (and {more} more; run 'cadrebot kb check' to see them all)" if more else ""
+        return f"{result.errors[0]}{tail}"
+    if not result.entries:
+        return f"no entries in {', '.join(paths)}: the bot would have nothing to answer from"
+    return None
+
+
+def check_knowledge(config: Config) -> None:
+    """Refuse a base that cannot be served before anything starts (no index is built: cheap)."""
+    result = load_base(config.knowledge_paths)
+    vocabulary = load_lexicon(config.synonym_paths)
+    result = replace(result, errors=[*result.errors, *vocabulary.errors])
+    problem = knowledge_problem(result, [str(p) for p in config.knowledge_paths])
+    if problem is not None:
+        raise KnowledgeBaseError(problem)
+
+
+def load_knowledge(config: Config) -> KnowledgeStore:
+    """The knowledge base named by the config, or KnowledgeBaseError saying what is wrong."""
+    store = KnowledgeStore(config.knowledge_paths, config.knowledge, config.synonym_paths)
+    problem = knowledge_problem(store.last_load, [str(p) for p in config.knowledge_paths])
+    if problem is not None:
+        raise KnowledgeBaseError(problem)
+    return store
+
+
 def make_services(config: Config, database_url: str | None = None) -> Services:
-    """Open the database and load the knowledge base named by the config."""
+    """Load the knowledge base named by the config (refusing one that cannot be served), then
+    open the database."""
+    knowledge = load_knowledge(config)
     db = Database(database_url or config.database_url, echo=config.database.echo)
-    knowledge = KnowledgeStore(config.knowledge_paths, config.knowledge)
     return Services(config=config, db=db, knowledge=knowledge)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+import cn2an
 from rapidfuzz import fuzz
 
 from bot.config import UNIT_MAX_AMOUNT, ActivitySettings
@@ -94,45 +95,109 @@ def check_amount(amount: Decimal, activity: ActivitySettings) -> None:
 
 
 # --- dates ---------------------------------------------------------------------------------
+# Each form people write is a pattern that says "this word is meant as a date" and a reader that
+# turns it into a day, or fails: a word that matches a pattern but cannot be read (上上周八,
+# 2026-02-30, 11.31) is asked about, never taken for a note or for today.
 
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
-_FULL_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$")
-_MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})[日号]?$")
-_DAY_ONLY = re.compile(r"^(\d{1,2})[日号]$")
+_NUMERAL = "0-9〇零一二两三四五六七八九十"
+_N = f"[{_NUMERAL}]{{1,3}}"
+_RELATIVE_DAYS = {
+    "今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "前日": 2, "大前天": 3,
+    "明天": -1, "明日": -1, "后天": -2, "大后天": -3,  # read, then refused as in the future
+}
+_RELATIVE_LIKE = re.compile(r"^(?:大*[前后]天|[今昨明][天日])$")  # 大大前天: a date, but which?
+_WEEK_SHIFTS = {"": None, "上上": -2, "上": -1, "本": 0, "这": 0, "下": 1, "下下": 2}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEK = re.compile(
+    rf"^(上上|上|本|这|下下|下)?(?:周|星期|礼拜)([{_NUMERAL}日天末]?)(?:早上|上午|中午|下午|晚上)?$"
+)
+_DAYS_AGO = re.compile(rf"^([0-9]{{1,3}}|[{_NUMERAL}百]{{1,5}})[天日](?:之|以)?前$")
+_FULL_DATE = re.compile(rf"^([0-9]{{4}}|[〇零一二三四五六七八九]{{4}})[-/.年]({_N})[-/.月]({_N})[日号]?$")
+_MONTH_DAY = re.compile(rf"^({_N})[-/.月]({_N})[日号]?$")
+_DAY_ONLY = re.compile(rf"^({_N})[日号]$")
+_DATE_LIKE = re.compile(rf"^(?=.*[{_NUMERAL}])(?=.*[-/.年月日号])[{_NUMERAL}年月日号\-/.]+$")  # 11-18-2026, 十一月
+SLIP_DAYS = 31  # a day without a year up to this far ahead is a slip of the pen, not last year's
 
 
 def looks_like_date(text: str) -> bool:
-    """Whether a word of the one-line form is meant as a date (it may still be an impossible one)."""
-    raw = unicodedata.normalize("NFKC", text).strip()
-    return raw in _RELATIVE_DAYS or any(p.match(raw) for p in (_FULL_DATE, _MONTH_DAY, _DAY_ONLY))
+    """Whether a word of the one-line form is meant as a date (it may still be an impossible one).
+
+    Only whole words count: 学习二十大报告第3章 or 三会一课 hold numerals but are notes."""
+    raw = _fold_date(text)
+    if raw in _RELATIVE_DAYS or _RELATIVE_LIKE.match(raw):
+        return True
+    if (week := _WEEK.match(raw)) and (week[1] or week[2]):
+        return True
+    return any(p.match(raw) for p in (_DAYS_AGO, _FULL_DATE, _MONTH_DAY, _DAY_ONLY, _DATE_LIKE))
 
 
 def parse_date(text: str, today: date) -> date:
-    """今天/昨天/前天, 2026-11-18, 11-18, 11月18日, 18日. A date without a year is the
-    nearest such day, so "12-30" typed on 5 January means the December just past."""
-    raw = unicodedata.normalize("NFKC", text).strip()
+    """今天/昨天/前天/大前天, 上周五, 本周三, 3天前, 三天前, 2026-11-18, 11-18, 11.18, 11月18日,
+    十一月十八日, 18日. A future day is returned as read (明天, 本周五 on a Wednesday): check_date
+    refuses it, naming today. A date without a year is the most recent such day (12-30 typed on
+    5 January is the December just past), unless it lies less than a month ahead: then it is
+    this year's, a slip to be refused as in the future rather than recorded a year back."""
+    raw = _fold_date(text)
+    try:
+        day = _read_date(raw, today)
+    except (ValueError, OverflowError):
+        day = None
+    if day is None:
+        raise StudyInputError("date_unreadable", text.strip()[:20])
+    return day
+
+
+def _fold_date(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _read_date(raw: str, today: date) -> date | None:
+    """The day `raw` names, or None (or ValueError) when it names none."""
     if raw in _RELATIVE_DAYS:
         return today - timedelta(days=_RELATIVE_DAYS[raw])
-    try:
-        if match := _FULL_DATE.match(raw):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _MONTH_DAY.match(raw):
-            return _nearest(today, int(match[1]), int(match[2]))
-        if match := _DAY_ONLY.match(raw):
-            return today.replace(day=int(match[1]))
-    except ValueError:
-        pass
-    raise StudyInputError("date_unreadable", text[:20])
+    if match := _WEEK.match(raw):
+        return _weekday(today, _WEEK_SHIFTS[match[1] or ""], match[2])
+    if match := _DAYS_AGO.match(raw):
+        return today - timedelta(days=_number(match[1]))
+    if match := _FULL_DATE.match(raw):
+        return date(_number(match[1]), _number(match[2]), _number(match[3]))
+    if match := _MONTH_DAY.match(raw):
+        return _latest(today, _number(match[1]), _number(match[2]))
+    if match := _DAY_ONLY.match(raw):
+        return today.replace(day=_number(match[1]))
+    return None
 
 
-def _nearest(today: date, month: int, day: int) -> date:
+def _number(text: str) -> int:
+    """12 or 十二, 二〇二六, 两; ValueError for anything else (cn2an reads the Chinese)."""
+    if text.isascii():
+        return int(text)
+    value = cn2an.cn2an(text, "normal")
+    if value != int(value):
+        raise ValueError(text)
+    return int(value)
+
+
+def _weekday(today: date, shift: int | None, name: str) -> date | None:
+    """上周五 is the Friday of last week (weeks run Monday to Sunday); 周五 alone the latest one."""
+    if name not in _WEEKDAYS:
+        return None  # 上上周八, 上周末, 上周 alone: which day is meant is not clear
+    index = _WEEKDAYS[name]
+    if shift is None:
+        return today - timedelta(days=(today.weekday() - index) % 7)
+    return today + timedelta(days=index - today.weekday() + 7 * shift)
+
+
+def _latest(today: date, month: int, day: int) -> date:
     this_year = date(today.year, month, day)
-    if (this_year - today).days > 182:
-        return date(today.year - 1, month, day)
-    return this_year
+    if this_year <= today or (this_year - today).days <= SLIP_DAYS:
+        return this_year
+    return date(today.year - 1, month, day)
 
 
 def check_date(day: date, today: date, backdate_days: int) -> None:
+    """Study is logged after it happens, and only so far back (study.backdate_days); the error
+    names today or the earliest day allowed, so the cadre sees what would do."""
     if day > today:
         raise StudyInputError("date_future", day=today)
     earliest = today - timedelta(days=backdate_days)

@@ -10,6 +10,7 @@ from datetime import date
 
 from bot.study_input import StudyInputError
 from db.roster import RosterError
+from knowledge.schema import KbIssue
 
 ROLE_NAMES = {"cadre": "干部", "supervisor": "分管领导", "admin": "管理员"}
 
@@ -100,7 +101,7 @@ def human_size(size: int) -> str:
 
 # --- knowledge Q&A ------------------------------------------------------------------------
 ASK_EMPTY = "请在 /ask 后面写上您的问题，例如：/ask 三会一课多久开一次"
-ASK_NOTHING_TO_MATCH = "没看懂这条消息😊 请用文字描述您的问题，例如「党费怎么交」。"
+ASK_NOTHING_TO_MATCH = "这条消息里没有文字，无法查询。请用文字描述您的问题，例如「党费怎么交」。"
 ASK_SOURCE = "来源：{source}"
 ASK_SUGGEST = "没有完全对上，您是不是想问："
 ASK_NONE = (
@@ -120,13 +121,98 @@ RELOAD_FAILED = "知识库有错误，未重新加载（仍在使用原来的 {c
 RELOAD_WARNINGS = "\n提示 {count} 条：\n{lines}"
 KB_INSTALLED = "已更新知识库文件 {filename}：现共 {count} 条，立即生效。原文件已备份。{warnings}"
 KB_REJECTED = "文件 {filename} 未生效（知识库保持原样）。错误如下：\n{errors}"
-GAPS_HEADER = "近 {days} 天未答上或被点 👎 的问题（按次数排序）："
-GAPS_LINE = "{rank}. {example}（{count} 次{down}）\n   最接近：{closest}"
+GAPS_HEADER = "近 {days} 天未答上、被点 👎 或建议未被选中的问题（按次数排序）："
+GAPS_LINE = "{rank}. {example}（{count} 次{down}{unpicked}）\n   最接近：{closest}"
 GAPS_DOWN = "，👎 {count}"
 GAPS_CLOSEST_NONE = "无"
-GAPS_NONE = "近 {days} 天没有未答上或被点 👎 的问题。"
+GAPS_NONE = "近 {days} 天没有未答上、被点 👎 或建议未被选中的问题。"
 GAPS_BAD_DAYS = "天数应为 1 到 365 之间的整数，例如：/gaps 7"
 MORE_ERRORS = "……另有 {count} 条错误"
+
+# --- knowledge gaps: learning from use, and errors in the base (bot/gaps_report.py, -------
+# --- handlers/knowledge_admin.py). Files are named relative to the base folder, never by path.
+GAPS_HEADER_CONTINUED = "知识库缺口（续）："
+GAPS_UNPICKED = "，建议未选 {count}"
+GAPS_CLOSEST = "{question}（{entry_id}，{score}）"
+GAPS_CLOSEST_NO_SCORE = "{question}（{entry_id}）"
+GAPS_MORE = "……另有 {count} 组未列出，处理上面的问题后再发 /gaps 查看。"
+GAPS_PICKED_HEADER = "用户选过的建议（可加为所选条目的备选问法）："
+GAPS_PICKED_LINE = "{rank}. {text}（{count} 次）\n   选了：{question}（{entry_id}）"
+GAPS_ADD_BUTTON = "{rank} 加为备选问法"
+GAPS_OUT_OF_SCOPE_BUTTON = "{rank} 不在知识库范围"
+GAPS_CONFIRM_BUTTON = "确认"
+GAPS_CANCEL_BUTTON = "取消"
+GAPS_CONFIRM_ADD = (
+    "请确认：把问法「{text}」加为条目 {entry_id}（{question}）的备选问法，"
+    "写入知识库文件 {file}。原文件会先备份，知识库随即重新加载。"
+)
+GAPS_CONFIRM_OUT_OF_SCOPE = "请确认：把问题「{text}」{others}标记为不在知识库范围。标记后不再列入 /gaps。"
+GAPS_CONFIRM_OTHERS = "及相同问法的另外 {count} 条"
+GAPS_ADDED = "已把「{text}」加为条目 {entry_id} 的备选问法（{file}），知识库已重新加载，现共 {count} 条。原文件已备份。"
+GAPS_ADD_REFUSED = "未能添加备选问法，知识库保持原样：\n{errors}"
+GAPS_MARKED_OUT_OF_SCOPE = "已标记为不在知识库范围：「{text}」（共 {count} 条），此后不再列入 /gaps。"
+GAPS_ALREADY_ALTERNATE = "这个问法已经是该条目的问法，无需再添加。"
+GAPS_ACTION_CANCELLED = "已取消，没有做任何修改。"
+
+_KB_PROBLEMS = {
+    "not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 后重试",
+    "yaml_syntax": "YAML 格式有误，请检查这一行附近的缩进、冒号和引号",
+    "yaml_alias": "不支持 YAML 锚点和别名（& 和 *），请把内容完整写出",
+    "yaml_documents": "一个文件只能有一个 YAML 文档（发现了第二个 ---）",
+    "yaml_nested": "YAML 嵌套层数过多",
+    "no_entries": "文件应以 entries: 开头，下面是条目列表",
+    "unknown_top_key": "不认识的顶层字段「{key}」，顶层只能有 entries",
+    "entry_not_mapping": "每个条目应写成「字段: 值」的形式（id、question、answer 等）",
+    "unknown_key": "不认识的字段「{key}」",
+    "repeated_key": "字段「{key}」在同一条目中出现了两次",
+    "missing_key": "缺少必填字段「{key}」",
+    "empty_text": "「{key}」不能为空",
+    "bad_id": "id「{value}」只能使用小写字母、数字和连字符（-）",
+    "question_unmatchable": "question 中没有可供匹配的文字",
+    "not_text_list": "「{key}」应为文字列表，且每一项都不能为空",
+    "not_text": "「{key}」应为文字",
+    "bad_date": "「{key}」不是有效日期：{value}（应写成 2024-05-01 这样的真实日期）",
+    "bad_value": "「{key}」的值无法读取，不支持这种写法",
+    "duplicate_id": "id 重复，已在 {first_file}:{first_line} 定义过",
+    "dangling_related": "related 中的 id「{target}」在知识库中不存在",
+    "related_self": "related 中列出了条目自身",
+    "near_duplicate": "问法与条目 {other} 几乎相同，匹配时难以区分",
+    "missing_path": "找不到这个文件或文件夹",
+    "unreadable": "文件无法读取",
+    "too_large": "文件太大（{size}），上限为 {limit}",
+    "bad_file_name": "文件名只能由字母、数字、-、_ 组成，并以 .yaml 结尾",
+    "unknown_entry": "知识库中已没有这个条目",
+    "alternate_exists": "「{text}」已经是这个条目的问法",
+    "alternate_empty": "这条问法中没有可供匹配的文字",
+    "edit_failed": "无法在文件中找到添加的位置，未做修改，请手工编辑该文件",
+}
+KB_PROBLEM_SUGGESTION = "（是否应为「{suggestion}」？）"
+KB_PROBLEM_OTHER = "内容有误（详情可在服务器上运行 cadrebot kb check 查看）"
+
+
+def kb_file(path: str) -> str:
+    """A knowledge file as admins know it: its name in the base folder, never a server path."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def kb_issue(issue: KbIssue) -> str:
+    """One problem in the base in Chinese, e.g. 「party-dues.yaml:12 [p-dangfei-bili] 缺少必填字段…」."""
+    params = {k: kb_file(v) if k.endswith("_file") and isinstance(v, str) else v for k, v in issue.params.items()}
+    for key in ("size", "limit"):
+        if isinstance(params.get(key), int):
+            params[key] = human_size(int(params[key]))
+    try:
+        problem = _KB_PROBLEMS[issue.code].format(**params)
+    except (KeyError, IndexError, ValueError):
+        problem = KB_PROBLEM_OTHER
+    if issue.code == "unknown_key" and params.get("suggestion"):
+        problem += KB_PROBLEM_SUGGESTION.format(suggestion=params["suggestion"])
+    where = kb_file(issue.file)
+    if where and issue.line is not None:
+        where = f"{where}:{issue.line}"
+    if issue.entry_id:
+        where = f"{where} [{issue.entry_id}]".strip()
+    return f"{where} {problem}" if where else problem
 
 # --- study credits -------------------------------------------------------------------------
 UNIT_NAMES = {"hour": "小时", "day": "天", "session": "次", "piece": "篇"}
@@ -143,7 +229,7 @@ STUDY_PICK_CLOSEST = "没有「{text}」这个学习类型，您是指："
 STUDY_ALL_TYPES = "其他类型…"
 STUDY_ASK_AMOUNT = "{name}：每{unit}计 {per}{credit}{cap}。\n学习了多少{unit}？点选或直接输入数字："
 STUDY_CAP_HINT = "，每天最多 {cap}{unit}"
-STUDY_ASK_DATE = "哪天学习的？点选，或输入日期（如 11-18、11月18日）："
+STUDY_ASK_DATE = "哪天学习的？点选，或输入日期（如 上周五、3天前、11月18日）："
 STUDY_DAY_BUTTONS = ("今天", "昨天", "前天")
 STUDY_ASK_NOTE = "要写个备注吗（如课程或书名）？直接输入，或点「跳过」："
 STUDY_ASK_NOTE_REQUIRED = "请输入备注（必填）：{hint}"
@@ -175,7 +261,7 @@ _STUDY_PROBLEMS = {
     "amount_too_large": "数量太大了：一条记录最多 {limit}{unit}，请核对。",
     "amount_not_whole": "{name}按{unit}计，请写整数，例如 1 或 2。",
     "amount_over_daily_cap": "{name}每天最多记 {limit}{unit}。",
-    "date_unreadable": "看不懂日期「{value}」。可以写：今天、昨天、前天、11-18、2026-11-18 或 11月18日。",
+    "date_unreadable": "「{value}」看不懂，是哪一天？可以写：昨天、上周五、3天前、11月18日 或 2026-11-18。",
     "date_future": "不能记录未来的学习（今天是 {day}）。",
     "date_too_old": "只能补记最近 {limit} 天内的学习（{day}及以后）。",
     "note_required": "{name}需要填写备注：{hint}。",
@@ -285,6 +371,13 @@ REMIND_USAGE = "用法：/remind 查看和修改提醒；/remind quiet 22:00-07:
 REMIND_QUIET_BAD = "没看懂这个时段。请按「开始-结束」的格式输入，例如：/remind quiet 22:00-07:30"
 REMIND_QUIET_SET = "好的，{start}–{end} 为免打扰时段，期间的提醒会在结束后送达。"
 REMIND_QUIET_CLEARED = "已关闭免打扰时段。"
+
+# --- the holiday calendar (bot/calendar.py, config reminders.holidays) ----------------------
+HOLIDAYS_MISSING = (
+    "📅 放假安排缺少 {years} 年：请在 config.yaml 的 reminders.holidays 中录入国务院办公厅公布的安排。"
+    "录入前，只有元旦、劳动节、国庆节的法定假日会避开提醒和周报；春节等其余节假日和调休，仍按平常的周一至周五上班计算。"
+)
+HOLIDAYS_YEAR_SEPARATOR = "、"
 
 # --- talks (谈心谈话) ----------------------------------------------------------------------
 TALK_PROMPT = "💬 谈心谈话提醒\n该与 {name}（{unit}）谈心谈话了。"
@@ -422,7 +515,8 @@ CONSOLE_HELP = """控制台命令（以冒号开头）：
   :new            以未绑定的陌生人身份说话  :invites   查看未使用的邀请码
   :upload 路径    以当前身份上传文件  :help      显示本说明      :quit   退出
   :tick 2026-11-23 08:30   把时钟拨到该时刻并运行一次定时任务（提醒、谈话提示、周报）
-  输入数字        点击上一条消息的第几个按钮
+  输入数字        点击上一条消息的第几个按钮（没有这个按钮时不会发出）
+  :say 文本       把文本原样发给机器人（例如要发送纯数字时）
 其余输入原样发给机器人，例如 /help、三会一课多久开一次"""
 CONSOLE_WELCOME = "离线控制台（演示数据，数据库 data/demo.db）。输入 :help 查看控制台命令，:quit 退出。"
 CONSOLE_GUEST = "访客"

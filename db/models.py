@@ -118,10 +118,18 @@ class Supervision(Base):
     person: Mapped[Person] = relationship(back_populates="supervision_rows")
 
 
+QUESTION_OUTCOMES = ("answer", "suggest", "none", "picked", "related")
+QUESTION_RESOLUTIONS = ("alternate", "out_of_scope")
+
+
 class Question(Base):
     """Every question asked, with what the matcher made of it and what the asker thought.
 
-    Unanswered ("none") and thumbs-down questions are what admins grow the base from.
+    Unanswered ("none"), thumbs-down and unpicked suggestions are what admins grow the base
+    from; "picked" is a suggestion the asker chose (entry_id is then their pick), "related"
+    an answer opened from a 相关 button (text is the entry's question), logged so that its
+    👍/👎 has a row. An admin's decision on a gap (added as an alternate, out of scope) is
+    its resolution: resolved questions no longer show in /gaps.
     """
 
     __tablename__ = "questions"
@@ -129,11 +137,30 @@ class Question(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(String(500))
-    outcome: Mapped[str] = mapped_column(String(10))  # answer | suggest | none
+    outcome: Mapped[str] = mapped_column(String(10))  # one of QUESTION_OUTCOMES
     entry_id: Mapped[str | None] = mapped_column(String(100))  # best candidate, even when not answered
     score: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(10))  # up | down
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    resolution: Mapped[str | None] = mapped_column(String(12))  # one of QUESTION_RESOLUTIONS
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who changed what, when: one row per change an admin (or the CLI, actor None) made.
+
+    ``action`` is a short dotted code (kb.alternate_added, kb.upload …) and ``detail`` a
+    short text, usually JSON, so any feature can log without a schema change.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 STUDY_STATUSES = ("confirmed", "pending", "rejected", "voided")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialects import among
 from db.models import Question
 
 MAX_LOGGED_CHARS = 500
@@ -43,9 +45,10 @@ async def record_feedback(session: AsyncSession, question_id: int, person_id: in
 
 
 async def resolve_suggestion(session: AsyncSession, question_id: int, person_id: int, entry_id: str) -> bool:
-    """The asker picked one of the suggestions: the question is answered by that entry now."""
+    """The asker picked one of the suggestions: the question is answered by that entry now, and
+    its wording is proposed to admins as an alternate of that entry (see picked_since)."""
     question = await _askers_question(session, question_id, person_id)
-    if question is None:
+    if question is None or question.outcome not in ("suggest", "picked"):
         return False
     question.outcome, question.entry_id = "picked", entry_id
     await session.flush()
@@ -54,6 +57,7 @@ async def resolve_suggestion(session: AsyncSession, question_id: int, person_id:
 
 @dataclass(frozen=True)
 class GapRow:
+    id: int
     text: str
     outcome: str
     feedback: str | None
@@ -61,13 +65,74 @@ class GapRow:
     score: float
 
 
+def _is_gap() -> ColumnElement[bool]:
+    """What /gaps lists: unanswered, 👎, and suggestion lists nobody picked from."""
+    return or_(Question.outcome.in_(("none", "suggest")), Question.feedback == "down")
+
+
+def _is_open_pick() -> ColumnElement[bool]:
+    """A suggestion the asker picked (and did not 👎): a proposed alternate of that entry."""
+    return and_(Question.outcome == "picked", or_(Question.feedback.is_(None), Question.feedback != "down"))
+
+
+_GAP_COLUMNS = (Question.id, Question.text, Question.outcome, Question.feedback, Question.entry_id, Question.score)
+
+
 async def gaps_since(session: AsyncSession, since: datetime, limit: int = 5000) -> list[GapRow]:
-    """Unanswered and thumbs-down questions since a moment, newest first."""
+    """Unresolved gaps since a moment, newest first."""
     query = (
-        select(Question.text, Question.outcome, Question.feedback, Question.entry_id, Question.score)
-        .where(Question.asked_at >= since)
-        .where(or_(Question.outcome == "none", Question.feedback == "down"))
-        .order_by(Question.asked_at.desc())
+        select(*_GAP_COLUMNS)
+        .where(Question.asked_at >= since, Question.resolution.is_(None), _is_gap())
+        .order_by(Question.asked_at.desc(), Question.id.desc())
         .limit(limit)
     )
     return [GapRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def picked_since(session: AsyncSession, since: datetime, limit: int = 2000) -> list[GapRow]:
+    """Unresolved picked suggestions since a moment, newest first."""
+    query = (
+        select(*_GAP_COLUMNS)
+        .where(Question.asked_at >= since, Question.resolution.is_(None), _is_open_pick())
+        .order_by(Question.asked_at.desc(), Question.id.desc())
+        .limit(limit)
+    )
+    return [GapRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def open_gap(session: AsyncSession, question_id: int) -> Question | None:
+    """The question behind a /gaps button, if it is still listed there (not resolved, and a gap
+    or a pick): a forged, stale or already-handled button gets None."""
+    question = await session.get(Question, question_id)
+    if question is None or question.resolution is not None:
+        return None
+    listed = question.outcome in ("none", "suggest", "picked") or question.feedback == "down"
+    return question if listed else None
+
+
+async def open_wordings_since(session: AsyncSession, since: datetime, limit: int = 20000) -> list[tuple[int, str]]:
+    """(id, text) of every unresolved gap or pick since a moment: an admin's decision on one
+    wording covers all its repeats (the caller decides which texts are the same question)."""
+    query = (
+        select(Question.id, Question.text)
+        .where(Question.asked_at >= since, Question.resolution.is_(None), or_(_is_gap(), _is_open_pick()))
+        .limit(limit)
+    )
+    return [(row.id, row.text) for row in (await session.execute(query)).all()]
+
+
+async def resolve(
+    session: AsyncSession, question_ids: Sequence[int], resolution: str, person_id: int | None, at: datetime,
+) -> int:
+    """Record an admin's decision on these questions; ones already resolved keep theirs.
+    Returns how many were resolved now."""
+    if not question_ids:
+        return 0
+    statement = (
+        update(Question)
+        .where(among(session, Question.id, question_ids), Question.resolution.is_(None))
+        .values(resolution=resolution, resolved_by=person_id, resolved_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)

@@ -34,7 +34,16 @@ async def ask_command(update: Update, context: BotContext) -> None:
     await answer_question(update, context, question)
 
 
+def has_words(text: str) -> bool:
+    """Whether a message says anything to look up: digits and punctuation alone (a console
+    button number, "？？？", an emoji) are not a question, and are not logged as one."""
+    return any(ch.isalpha() for ch in text)
+
+
 async def answer_question(update: Update, context: BotContext, question: str) -> None:
+    if not has_words(question):
+        await update.message.reply_text(texts.ASK_NOTHING_TO_MATCH)
+        return
     store = context.services.knowledge
     result = store.match(question)
     logged = await questions.log_question(
@@ -47,8 +56,6 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
         await send_entry(update, context, result.best, logged.id)
     elif result.outcome == "suggest":
         await update.message.reply_text(texts.ASK_SUGGEST, reply_markup=_suggestions(result, logged.id))
-    elif not any(ch.isalnum() for ch in question):
-        await update.message.reply_text(texts.ASK_NOTHING_TO_MATCH)
     else:
         await update.message.reply_text(texts.ASK_NONE)
 
@@ -115,11 +122,20 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 async def _show(update: Update, context: BotContext, entry_id: str, question_id: int | None) -> None:
+    """An entry opened from a button; a 相关 view (no question yet) is logged as one, so its
+    👍/👎 has a row to land on and a 👎 reaches /gaps."""
     entry = context.services.knowledge.get(entry_id)
     if entry is None:
         await update.callback_query.answer(texts.ENTRY_GONE, show_alert=True)
         return
     await update.callback_query.answer()
+    if question_id is None:
+        viewed = await questions.log_question(
+            context.session, context.person.id if context.person else None, entry.question, "related",
+            entry.id, 0.0, context.services.now(),
+        )
+        await context.session.commit()
+        question_id = viewed.id
     await send_entry(update, context, entry, question_id)
 
 

@@ -16,17 +16,21 @@ from typing import Any, TextIO
 
 import yaml
 
-from knowledge.evaluate import evaluate, format_report, load_cases
-from knowledge.loader import LoadResult, load_base
+from knowledge.evaluate import EvalReport, evaluate, format_report, load_cases
+from knowledge.lexicon import Lexicon, load_lexicon
+from knowledge.loader import LoadResult, load_base, load_in_context
 from knowledge.matcher import Matcher, MatchResult
+from knowledge.protocols import PROTOCOLS, matcher_factory, run_protocol
+from knowledge.schema import Entry
 from knowledge.settings import KnowledgeSettings
 
 SettingsLoader = Callable[[], KnowledgeSettings]
-PathsResolver = Callable[[KnowledgeSettings], list[Path]]
+#: Turns paths as written in the config into real ones (relative to the config file).
+PathsResolver = Callable[[Sequence[str]], list[Path]]
 
 
-def _default_paths(settings: KnowledgeSettings) -> list[Path]:
-    return [Path(p) for p in settings.paths]
+def _default_paths(paths: Sequence[str]) -> list[Path]:
+    return [Path(p) for p in paths]
 
 
 def register(
@@ -37,8 +41,14 @@ def register(
     commands = kb.add_subparsers(dest="kb_command", required=True, metavar="{check,match,eval}")
 
     check = commands.add_parser("check", help="validate the YAML files; exit 1 on errors")
-    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the configured base)")
-    check.set_defaults(func=lambda a: run_check(a.paths or resolve_paths(load_settings())))
+    check.add_argument(
+        "paths", nargs="*", type=Path,
+        help="files or folders (default: the configured base); a file's related ids may be in its folder")
+    check.add_argument("--synonyms", type=Path, action="append", help="synonym files or folders to check too"
+                       " (default with no PATH: the configured ones)")
+    check.set_defaults(func=lambda a: run_check(
+        a.paths or resolve_paths(load_settings().paths),
+        a.synonyms if a.synonyms or a.paths else resolve_paths(load_settings().synonyms)))
 
     match = commands.add_parser("match", help="match questions read from stdin, one a line")
     match.add_argument("--kb", type=Path, help="file or folder (default: the configured base)")
@@ -46,11 +56,19 @@ def register(
     match.add_argument("--jsonl", action="store_true", help="one JSON object a line")
     match.set_defaults(func=lambda a: run_match(a, load_settings, resolve_paths))
 
-    ev = commands.add_parser("eval", help="measure accuracy on a cases file")
+    ev = commands.add_parser("eval", help="measure accuracy on a cases file, or by a protocol made from the base")
     ev.add_argument("--kb", type=Path, help="file or folder (default: the configured base)")
-    ev.add_argument("cases", type=Path, help="YAML file with a 'cases:' list of {q, id}")
+    ev.add_argument("cases", type=Path, nargs="?", help="YAML file with a 'cases:' list of {q, id}")
+    ev.add_argument(
+        "--protocol", choices=PROTOCOLS,
+        help="instead of a cases file: loo (each alternate left out and asked), sparse (entries cut to"
+        " question and keywords, alternates asked), small (40-entry bases with 0-3 alternates each)")
     ev.add_argument("--min-top1", type=float, default=0.0, help="exit 1 if top-1 accuracy is below this")
+    ev.add_argument("--min-top3", type=float, default=0.0, help="exit 1 if top-3 recall is below this")
     ev.add_argument("--min-rejection", type=float, default=0.0, help="exit 1 if OOD rejection is below this")
+    ev.add_argument(
+        "--max-wrong", type=float, default=None,
+        help="exit 1 if more than this share of in-domain cases is answered with another entry")
     ev.set_defaults(func=lambda a: run_eval(a, load_settings, resolve_paths))
     return kb
 
@@ -62,24 +80,42 @@ def print_issues(result: LoadResult, out: TextIO) -> None:
         print(f"warning: {issue}", file=out)
 
 
-def run_check(paths: Sequence[Path]) -> int:
-    result = load_base(paths)
+def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = ()) -> int:
+    """Validate ``paths``; a file named on its own is checked within its folder, so a ``related``
+    id defined in a sibling file is found (the siblings' own problems are not reported).  The
+    synonym files are checked too."""
+    result = load_in_context(paths)
     print_issues(result, sys.stdout)
     print(
         f"{len(result.entries)} entries in {len(result.files)} files:"
         f" {len(result.errors)} errors, {len(result.warnings)} warnings"
     )
-    return 1 if result.errors else 0
+    failed = bool(result.errors)
+    if synonym_paths:
+        vocabulary = load_lexicon(synonym_paths)
+        print_issues(LoadResult((), vocabulary.errors, vocabulary.warnings), sys.stdout)
+        print(f"{vocabulary.groups} synonym groups and {vocabulary.terms} named terms: {len(vocabulary.errors)} errors")
+        failed = failed or not vocabulary.ok
+    return 1 if failed else 0
+
+
+def _load(kb: Path | None, settings: KnowledgeSettings, resolve_paths: PathsResolver) -> tuple[
+    tuple[Entry, ...], Lexicon] | None:
+    """The base's entries and the configured vocabulary, or None after printing why they cannot be used."""
+    result = load_base([kb] if kb else resolve_paths(settings.paths))
+    vocabulary = load_lexicon(resolve_paths(settings.synonyms), settings.out_of_scope)
+    errors = [*result.errors, *vocabulary.errors]
+    if errors:
+        print_issues(LoadResult(result.entries, errors, result.warnings), sys.stderr)
+        print(f"knowledge base has {len(errors)} errors; run 'cadrebot kb check'", file=sys.stderr)
+        return None
+    return result.entries, vocabulary.lexicon
 
 
 def _load_matcher(kb: Path | None, settings: KnowledgeSettings, resolve_paths: PathsResolver) -> Matcher | None:
     """Build a matcher, or print why the base cannot be used and return None."""
-    result = load_base([kb] if kb else resolve_paths(settings))
-    if not result.ok:
-        print_issues(result, sys.stderr)
-        print(f"knowledge base has {len(result.errors)} errors; run 'cadrebot kb check'", file=sys.stderr)
-        return None
-    return Matcher.build(result.entries, settings.match_settings)
+    loaded = _load(kb, settings, resolve_paths)
+    return None if loaded is None else Matcher.build(loaded[0], settings.match_settings, loaded[1])
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
@@ -112,23 +148,40 @@ def run_match(args: argparse.Namespace, load_settings: SettingsLoader, resolve_p
 
 
 def run_eval(args: argparse.Namespace, load_settings: SettingsLoader, resolve_paths: PathsResolver) -> int:
+    if (args.cases is None) == (args.protocol is None):
+        print("give either a cases file or --protocol", file=sys.stderr)
+        return 2
     settings = load_settings()
-    matcher = _load_matcher(args.kb, settings, resolve_paths)
-    if matcher is None:
+    loaded = _load(args.kb, settings, resolve_paths)
+    if loaded is None:
         return 2
-    try:
-        cases = load_cases(args.cases)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        print(f"cannot read cases: {exc}", file=sys.stderr)
-        return 2
-    report = evaluate(matcher, cases)
+    entries, lexicon = loaded
+    if args.protocol:
+        report = run_protocol(args.protocol, entries, matcher_factory(settings.match_settings, lexicon))
+        print(f"protocol {args.protocol}: {report.in_domain} questions made from {len(entries)} entries")
+    else:
+        try:
+            cases = load_cases(args.cases)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            print(f"cannot read cases: {exc}", file=sys.stderr)
+            return 2
+        report = evaluate(Matcher.build(entries, settings.match_settings, lexicon), cases)
     print(format_report(report))
-    failed = []
-    if report.top1_accuracy < args.min_top1:
-        failed.append(f"top-1 {report.top1_accuracy:.3f} < {args.min_top1}")
-    if report.rejection < args.min_rejection:
-        failed.append(f"rejection {report.rejection:.3f} < {args.min_rejection}")
+    failed = _failed_gates(report, args)
     if failed:
         print("FAIL: " + "; ".join(failed))
         return 1
     return 0
+
+
+def _failed_gates(report: EvalReport, args: argparse.Namespace) -> list[str]:
+    failed = []
+    if report.top1_accuracy < args.min_top1:
+        failed.append(f"top-1 {report.top1_accuracy:.3f} < {args.min_top1}")
+    if report.top3_recall < args.min_top3:
+        failed.append(f"top-3 {report.top3_recall:.3f} < {args.min_top3}")
+    if report.rejection < args.min_rejection:
+        failed.append(f"rejection {report.rejection:.3f} < {args.min_rejection}")
+    if args.max_wrong is not None and report.wrong_rate > args.max_wrong:
+        failed.append(f"confident wrong {report.wrong_rate:.3f} > {args.max_wrong}")
+    return failed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,12 +18,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from knowledge.normalize import normalize
 from knowledge.schema import ENTRY_KEYS, REQUIRED_KEYS, Entry, KbIssue
-from knowledge.yamlsafe import compose_yaml
+from knowledge.yamlsafe import UnsafeYamlError, compose_yaml
 
 ID_RE = re.compile(r"[a-z0-9-]+")
 _LIST_KEYS = ("alternates", "keywords", "related")
 _TEXT_KEYS = ("category", "source")
 _UNREADABLE = object()  # a value whose construction failed; already reported, not checked again
+# What PyYAML's constructors raise besides YAMLError on a well-formed but impossible value:
+# ``updated: 2026-11-31`` matches the timestamp pattern, then datetime.date() says no.
+_CONSTRUCTION_FAILURES = (yaml.YAMLError, ValueError, OverflowError, TypeError)
 
 
 @dataclass
@@ -47,7 +50,8 @@ def decode(name: str, data: bytes) -> tuple[str | None, KbIssue | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, KbIssue(name, line, None, f"file is not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+        return None, KbIssue(
+            name, line, None, f"file is not valid UTF-8 (byte {exc.start}); save it as UTF-8", "not_utf8")
 
 
 def parse_file(name: str, data: bytes) -> ParsedFile:
@@ -62,38 +66,48 @@ def parse_file(name: str, data: bytes) -> ParsedFile:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        result.errors.append(KbIssue(name, line, None, f"YAML error: {exc.problem or exc}"))
+        result.errors.append(KbIssue(name, line, None, f"YAML error: {exc.problem or exc}", _yaml_code(exc)))
         return result
     except yaml.YAMLError as exc:
-        result.errors.append(KbIssue(name, None, None, f"YAML error: {exc}"))
+        result.errors.append(KbIssue(name, None, None, f"YAML error: {exc}", "yaml_syntax"))
         return result
     except RecursionError:
-        result.errors.append(KbIssue(name, None, None, "YAML is nested too deeply"))
+        result.errors.append(KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested"))
         return result
     for item in _entry_nodes(name, root, result):
         _parse_entry(name, item, constructor, result)
     return result
 
 
+def _yaml_code(exc: yaml.MarkedYAMLError) -> str:
+    """Which refusal or syntax error this is, for the bot to word it (the problem text is PyYAML's English)."""
+    if not isinstance(exc, UnsafeYamlError):
+        return "yaml_syntax"
+    return "yaml_documents" if "document" in str(exc.problem) else "yaml_alias"
+
+
 def _entry_nodes(name: str, root: Node | None, result: ParsedFile) -> list[Node]:
     """The items of the top-level ``entries:`` list, or [] with an error explaining the shape."""
     if not isinstance(root, MappingNode):
         line = None if root is None else line_of(root)
-        result.errors.append(KbIssue(name, line, None, "expected a top-level mapping with an 'entries:' list"))
+        result.errors.append(
+            KbIssue(name, line, None, "expected a top-level mapping with an 'entries:' list", "no_entries"))
         return []
     entries: Node | None = None
     for key, value in root.value:
         if isinstance(key, ScalarNode) and key.value == "entries":
             entries = value
         else:
-            result.errors.append(KbIssue(name, line_of(key), None, f"unknown top-level key {_key_text(key)!r}"))
+            result.errors.append(KbIssue(
+                name, line_of(key), None, f"unknown top-level key {_key_text(key)!r}", "unknown_top_key",
+                {"key": _key_text(key)}))
     if entries is None:
-        result.errors.append(KbIssue(name, line_of(root), None, "missing top-level 'entries:' list"))
+        result.errors.append(KbIssue(name, line_of(root), None, "missing top-level 'entries:' list", "no_entries"))
         return []
     if isinstance(entries, ScalarNode) and entries.tag.endswith(":null"):
         return []
     if not isinstance(entries, SequenceNode):
-        result.errors.append(KbIssue(name, line_of(entries), None, "'entries' must be a list of entries"))
+        result.errors.append(KbIssue(name, line_of(entries), None, "'entries' must be a list of entries", "no_entries"))
         return []
     return list(entries.value)
 
@@ -106,11 +120,12 @@ def _parse_entry(name: str, node: Node, constructor: SafeConstructor, result: Pa
     """Validate one entry mapping; append the Entry if it is sound, issues otherwise."""
     line = line_of(node)
     if not isinstance(node, MappingNode):
-        result.errors.append(KbIssue(name, line, None, "each entry must be a mapping (id:, question:, answer: …)"))
+        result.errors.append(KbIssue(
+            name, line, None, "each entry must be a mapping (id:, question:, answer: …)", "entry_not_mapping"))
         return
     fields, key_lines, issues = _read_fields(name, node, constructor)
     entry_id = fields.get("id") if isinstance(fields.get("id"), str) else None
-    issues = [KbIssue(i.file, i.line, entry_id, i.message) for i in issues]
+    issues = [replace(i, entry_id=entry_id) for i in issues]
     issues += _check_id(name, line, fields, key_lines)
     if entry_id is not None and ID_RE.fullmatch(entry_id):
         result.declared_ids.append((entry_id, line))
@@ -120,7 +135,8 @@ def _parse_entry(name: str, node: Node, constructor: SafeConstructor, result: Pa
         return
     result.entries.append(_build_entry(name, line, fields))
     if entry_id in fields.get("related", ()):
-        result.warnings.append(KbIssue(name, key_lines["related"], entry_id, "'related' lists the entry itself"))
+        result.warnings.append(KbIssue(
+            name, key_lines["related"], entry_id, "'related' lists the entry itself", "related_self"))
 
 
 def _read_fields(
@@ -133,34 +149,49 @@ def _read_fields(
     for key_node, value_node in node.value:
         key, key_line = _key_text(key_node), line_of(key_node)
         if key not in ENTRY_KEYS:
-            issues.append(KbIssue(name, key_line, None, f"unknown key {key!r}{_did_you_mean(key)}"))
+            close = _closest_key(key)
+            issues.append(KbIssue(
+                name, key_line, None, f"unknown key {key!r}" + (f" (did you mean {close!r}?)" if close else ""),
+                "unknown_key", {"key": key, "suggestion": close or ""}))
         elif key in fields:
-            issues.append(KbIssue(name, key_line, None, f"key {key!r} appears twice in this entry"))
+            issues.append(KbIssue(
+                name, key_line, None, f"key {key!r} appears twice in this entry", "repeated_key", {"key": key}))
         else:
             key_lines[key] = line_of(value_node)
             try:
                 fields[key] = constructor.construct_object(value_node, deep=True)
-            except yaml.YAMLError as exc:  # e.g. a !!python/object tag: refused, never run
+            except _CONSTRUCTION_FAILURES as exc:  # a !!python/object tag (refused, never run), 2026-11-31
                 fields[key] = _UNREADABLE
-                problem = getattr(exc, "problem", None) or str(exc)
-                issues.append(KbIssue(name, key_line, None, f"YAML error in {key!r}: {problem}"))
+                issues.append(_unreadable_value(name, key_line, key, value_node, exc))
     return fields, key_lines, issues
 
 
-def _did_you_mean(key: str) -> str:
+def _unreadable_value(name: str, line: int, key: str, node: Node, exc: Exception) -> KbIssue:
+    """The issue for a value PyYAML could not construct; a date-shaped one is a date error."""
+    text = node.value if isinstance(node, ScalarNode) else ""
+    if node.tag.endswith(":timestamp"):
+        return KbIssue(
+            name, line, None, f"{key!r} is not a real date: {text} ({exc}); write it like 2024-05-01",
+            "bad_date", {"key": key, "value": text})
+    problem = getattr(exc, "problem", None) or str(exc)
+    return KbIssue(name, line, None, f"YAML error in {key!r}: {problem}", "bad_value", {"key": key})
+
+
+def _closest_key(key: str) -> str | None:
     close = difflib.get_close_matches(key, sorted(ENTRY_KEYS), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
 def _check_id(name: str, line: int, fields: dict[str, Any], key_lines: dict[str, int]) -> list[KbIssue]:
     if "id" not in fields:
-        return [KbIssue(name, line, None, "missing required key 'id'")]
+        return [KbIssue(name, line, None, "missing required key 'id'", "missing_key", {"key": "id"})]
     value = fields["id"]
     if value is _UNREADABLE:
         return []
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         shown = value if isinstance(value, str) else repr(value)
-        return [KbIssue(name, key_lines["id"], None, f"id {shown!r} must use only a-z, 0-9 and '-'")]
+        message = f"id {shown!r} must use only a-z, 0-9 and '-'"
+        return [KbIssue(name, key_lines["id"], None, message, "bad_id", {"value": str(shown)})]
     return []
 
 
@@ -170,28 +201,30 @@ def _check_fields(
     """Type and content checks of every known key except id."""
     issues: list[KbIssue] = []
 
-    def issue(key: str | None, message: str) -> None:
-        issues.append(KbIssue(name, key_lines.get(key, line) if key else line, entry_id, message))
+    def issue(at_key: str | None, message: str, code: str, **params: str) -> None:
+        where = key_lines.get(at_key, line) if at_key else line
+        issues.append(KbIssue(name, where, entry_id, message, code, params))
 
     # Values that failed to construct were reported already; check only the rest.
     fields = {k: v for k, v in fields.items() if v is not _UNREADABLE}
     for key in REQUIRED_KEYS[1:]:
         if key not in fields and key not in key_lines:
-            issue(None, f"missing required key {key!r}")
+            issue(None, f"missing required key {key!r}", "missing_key", key=key)
         elif key in fields and (not isinstance(fields[key], str) or not fields[key].strip()):
-            issue(key, f"{key!r} must be non-empty text")
+            issue(key, f"{key!r} must be non-empty text", "empty_text", key=key)
     question = fields.get("question")
     if isinstance(question, str) and question.strip() and not normalize(question, None):
-        issue("question", "'question' has no letters or digits to match on")
+        issue("question", "'question' has no letters or digits to match on", "question_unmatchable")
     for key in _LIST_KEYS:
         value = fields.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
-            issue(key, f"{key!r} must be a list of non-empty texts")
+            issue(key, f"{key!r} must be a list of non-empty texts", "not_text_list", key=key)
     for key in _TEXT_KEYS:
         if fields.get(key) is not None and not isinstance(fields[key], str):
-            issue(key, f"{key!r} must be text")
+            issue(key, f"{key!r} must be text", "not_text", key=key)
     if fields.get("updated") is not None and _as_date(fields["updated"]) is None:
-        issue("updated", "'updated' must be a date like 2024-05-01")
+        issue("updated", "'updated' must be a date like 2024-05-01", "bad_date",
+              key="updated", value=str(fields["updated"]))
     return issues
 
 

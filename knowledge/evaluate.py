@@ -65,6 +65,11 @@ class EvalReport:
         return self.rejected / self.out_of_domain if self.out_of_domain else 1.0
 
     @property
+    def wrong_rate(self) -> float:
+        """In-domain cases answered outright with another entry, as a share of in-domain cases."""
+        return self.wrong_answers / self.in_domain if self.in_domain else 0.0
+
+    @property
     def confident_wrong(self) -> int:
         return self.wrong_answers + self.ood_answers
 
@@ -88,12 +93,16 @@ def load_cases(path: Path | str) -> list[Case]:
 def evaluate(matcher: Matcher, cases: Sequence[Case]) -> EvalReport:
     report = EvalReport()
     for case in cases:
-        result = matcher.match(case.q, top=3)
-        if case.id is None:
-            _score_out_of_domain(report, case, result)
-        else:
-            _score_in_domain(report, case, result)
+        score_case(report, case, matcher.match(case.q, top=3))
     return report
+
+
+def score_case(report: EvalReport, case: Case, result: MatchResult) -> None:
+    """Add one case's outcome to ``report``."""
+    if case.id is None:
+        _score_out_of_domain(report, case, result)
+    else:
+        _score_in_domain(report, case, result)
 
 
 def _score_in_domain(report: EvalReport, case: Case, result: MatchResult) -> None:
@@ -129,7 +138,7 @@ def format_report(report: EvalReport) -> str:
         f"top-3 recall:           {report.top3_recall:.3f} ({report.top3}/{report.in_domain})",
         f"out-of-domain rejected: {report.rejection:.3f} ({report.rejected}/{report.out_of_domain})",
         f"confident wrong:        {report.confident_wrong}"
-        f" ({report.wrong_answers} in-domain, {report.ood_answers} out-of-domain)",
+        f" ({report.wrong_answers} in-domain ({report.wrong_rate:.1%}), {report.ood_answers} out-of-domain)",
     ]
     if report.misses:
         lines.append(f"misses ({len(report.misses)}):")

@@ -6,7 +6,8 @@ threads (the bot reloads in a worker thread) without any locking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 #: Keys an entry may carry; anything else is an error (typos must not pass silently).
@@ -40,12 +41,19 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class KbIssue:
-    """An error or warning about the base, printable as one grep-friendly line."""
+    """An error or warning about the base, printable as one grep-friendly line.
+
+    ``message`` is the English line the CLI prints; ``code`` and ``params`` say the same
+    thing as data, so the bot can word it in Chinese without parsing English (and without
+    showing a server path: ``file`` is a path, the bot shows only the name).
+    """
 
     file: str
     line: int | None
     entry_id: str | None
     message: str
+    code: str = "other"
+    params: Mapping[str, str | int] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

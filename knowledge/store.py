@@ -13,15 +13,22 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from knowledge.loader import LoadResult, base_folder, is_safe_yaml_name, load_base, validate_replacement
+from knowledge.entryparse import decode, parse_file
+from knowledge.loader import (
+    LoadResult, bad_name_issue, base_folder, is_safe_yaml_name, load_base, read_source, validate_edit,
+    validate_replacement,
+)
+from knowledge.lexicon import EMPTY, Lexicon, load_lexicon
 from knowledge.matcher import Matcher, MatchResult
+from knowledge.normalize import normalize
 from knowledge.schema import Entry, KbIssue
 from knowledge.settings import KnowledgeSettings
+from knowledge.yamledit import add_alternate_text
 
 BACKUP_DIR = ".backup"
 
@@ -35,17 +42,22 @@ class Snapshot:
     loaded_at: datetime
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], settings: KnowledgeSettings) -> Snapshot:
+    def build(cls, entries: Sequence[Entry], settings: KnowledgeSettings, lexicon: Lexicon = EMPTY) -> Snapshot:
         by_id = MappingProxyType({e.id: e for e in entries})
-        return cls(by_id, Matcher.build(entries, settings.match_settings), datetime.now(UTC))
+        return cls(by_id, Matcher.build(entries, settings.match_settings, lexicon), datetime.now(UTC))
 
 
 class KnowledgeStore:
     """Holds the current snapshot; reload and install replace it only with a valid one."""
 
-    def __init__(self, paths: Sequence[Path | str], settings: KnowledgeSettings | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[Path | str], settings: KnowledgeSettings | None = None,
+        synonym_paths: Sequence[Path | str] = (),
+    ) -> None:
         self.paths = [Path(p) for p in paths]
+        self.synonym_paths = [Path(p) for p in synonym_paths]
         self.settings = settings or KnowledgeSettings()
+        self.lexicon = EMPTY
         self._write_lock = threading.Lock()  # one reload/install at a time; readers never wait
         self.snapshot = Snapshot.build((), self.settings)
         self.last_load: LoadResult = self.reload()
@@ -60,16 +72,14 @@ class KnowledgeStore:
         """Re-read the files; swap in the new base only if it has no errors."""
         with self._write_lock:
             result = load_base(self.paths)
-            self._swap_if_ok(result)
-            return result
+            return self._swap_if_ok(result)
 
     def install_file(self, filename: str, content: bytes) -> LoadResult:
         """Validate ``content`` as ``filename`` against the whole base; if sound, back up, write, swap."""
         with self._write_lock:
             folder = base_folder(self.paths)
             if not is_safe_yaml_name(filename):
-                issue = KbIssue(filename, None, None, "file name must be a plain name ending in .yaml")
-                return LoadResult((), [issue])
+                return LoadResult((), [bad_name_issue(filename)])
             result = validate_replacement(self.paths, filename, content)
             if not result.ok:
                 return result
@@ -77,13 +87,84 @@ class KnowledgeStore:
             backup_file(target)
             write_atomically(target, content)
             result = load_base(self.paths)  # what is on disk now is what we serve
-            self._swap_if_ok(result)
-            return result
+            return self._swap_if_ok(result)
 
-    def _swap_if_ok(self, result: LoadResult) -> None:
+    def add_alternate(self, entry_id: str, text: str) -> LoadResult:
+        """Append ``text`` to the entry's ``alternates`` in its YAML file, as a text edit that
+        keeps the admin's comments and layout; validate the whole base as it would be, and only
+        then back up, write and swap (as install_file does). Refusals are KbIssues."""
+        wording = " ".join(text.split())
+        with self._write_lock:
+            entry = self.snapshot.entries.get(entry_id)
+            if entry is None:
+                return _refused("", entry_id, f"no entry with id {entry_id!r} in the live base", "unknown_entry")
+            if not normalize(wording):
+                return _refused(entry.file, entry_id, "the alternate has no letters or digits", "alternate_empty")
+            if is_phrasing_of(entry, wording):
+                return _refused(entry.file, entry_id, f"{wording!r} is already a phrasing of the entry",
+                                "alternate_exists", {"text": wording})
+            target = Path(entry.file)
+            planned = _edited_file(target, entry_id, wording)
+            if isinstance(planned, KbIssue):
+                return LoadResult((), [planned])
+            before, content = planned
+            result = validate_edit(self.paths, target, content)
+            if not result.ok:
+                return result
+            if not _adds_only(before, result.entries, entry.file, entry_id, wording):
+                return _refused(entry.file, entry_id, "the edit would change more than the alternates", "edit_failed")
+            backup_file(target)
+            write_atomically(target, content)
+            result = load_base(self.paths)  # what is on disk now is what we serve
+            return self._swap_if_ok(result)
+
+    def _swap_if_ok(self, result: LoadResult) -> LoadResult:
+        """Swap in ``result`` with the synonym files as they are now; both must be sound."""
+        vocabulary = load_lexicon(self.synonym_paths, self.settings.out_of_scope)
+        if not vocabulary.ok:
+            result = replace(result, errors=[*result.errors, *vocabulary.errors])
         self.last_load = result
         if result.ok:
-            self.snapshot = Snapshot.build(result.entries, self.settings)
+            self.lexicon = vocabulary.lexicon
+            self.snapshot = Snapshot.build(result.entries, self.settings, self.lexicon)
+        return result
+
+
+def is_phrasing_of(entry: Entry, text: str) -> bool:
+    """Whether ``text`` asks the entry's question or an alternate, once normalised."""
+    wanted = normalize(text)
+    return any(normalize(p) == wanted for p in entry.phrasings)
+
+
+def _refused(file: str, entry_id: str | None, message: str, code: str, params: dict | None = None) -> LoadResult:
+    return LoadResult((), [KbIssue(file, None, entry_id, message, code, params or {})])
+
+
+def _edited_file(target: Path, entry_id: str, wording: str) -> tuple[list[Entry], bytes] | KbIssue:
+    """The file's entries as they are on disk, and its bytes with the alternate added."""
+    source = read_source(target)
+    if source.data is None:
+        return source.issue()
+    text, issue = decode(source.name, source.data)
+    if issue is not None or text is None:
+        return issue or source.issue()
+    edited = add_alternate_text(text, entry_id, wording)
+    if edited is None:
+        return KbIssue(source.name, None, entry_id, "cannot find where to add the alternate in the file", "edit_failed")
+    bom = "\ufeff" if source.data.startswith(b"\xef\xbb\xbf") else ""
+    return parse_file(source.name, source.data).entries, (bom + edited).encode("utf-8")
+
+
+def _adds_only(before: list[Entry], after: tuple[Entry, ...], file: str, entry_id: str, wording: str) -> bool:
+    """The edited file holds the same entries, but for one more alternate on one of them."""
+    def comparable(entries: object) -> dict[str, Entry]:
+        return {e.id: replace(e, line=0) for e in entries if e.file == file}  # type: ignore[attr-defined]
+
+    old, new = comparable(before), comparable(after)
+    if entry_id not in old or old.keys() != new.keys():
+        return False
+    expected = replace(old[entry_id], alternates=(*old[entry_id].alternates, wording))
+    return new[entry_id] == expected and all(new[i] == old[i] for i in old if i != entry_id)
 
 
 def backup_file(target: Path) -> Path | None:

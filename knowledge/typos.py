@@ -10,7 +10,7 @@ genuinely foreign words (团费, 电费) stay foreign and still count against a 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Container, Mapping
 from functools import lru_cache
 
 from knowledge.pinyin_table import TABLE
@@ -42,10 +42,13 @@ class HomophoneFixer:
             if char in sounds:
                 self._same_sound.setdefault(sounds[char], []).append(char)
 
-    def fix(self, text: str) -> str:
-        """``text`` with each unfitting character replaced by its best-fitting homophone, if any."""
+    def fix(self, text: str, keep: Container[int] = ()) -> str:
+        """``text`` with each unfitting character replaced by its best-fitting homophone, if any;
+        the positions in ``keep`` (words known to be right, such as the lexicon's 会议室) stay."""
         chars = list(text)
         for i, char in enumerate(chars):
+            if i in keep:
+                continue
             neighbours = _neighbour_grams(chars, i, char)
             if not neighbours or any(g in self._known for g in neighbours):
                 continue

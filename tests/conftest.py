@@ -54,7 +54,9 @@ def config(tmp_path: Path) -> Config:
     kb = tmp_path / "kb"
     shutil.copytree(HANDLER_KB, kb)
     shipped = load_config(DEFAULT_CONFIG, env={})
-    knowledge = shipped.knowledge.model_copy(update={"paths": [str(kb)]})
+    knowledge = shipped.knowledge.model_copy(
+        update={"paths": [str(kb)], "synonyms": [str(PROJECT_ROOT / "knowledge" / "synonyms")]}
+    )
     # base_dir is where relative paths land (the sent journal): the test's own folder.
     return shipped.model_copy(update={"knowledge": knowledge, "base_dir": tmp_path})
 

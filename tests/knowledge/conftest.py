@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.lexicon import Lexicon, load_lexicon
+
 FIXTURE_BASE = Path(__file__).parent / "fixtures" / "base"
+SHIPPED_SYNONYMS = Path(__file__).resolve().parents[2] / "knowledge" / "synonyms"
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    """The shipped vocabulary: what the bot matches with."""
+    loaded = load_lexicon([SHIPPED_SYNONYMS])
+    assert loaded.ok, loaded.errors
+    return loaded.lexicon
 
 
 @pytest.fixture

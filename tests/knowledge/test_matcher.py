@@ -12,10 +12,10 @@ from knowledge.settings import KnowledgeSettings, MatchSettings
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
+def matcher(lexicon) -> Matcher:
     result = load_base([Path(__file__).parent / "fixtures" / "base"])
     assert result.ok
-    return Matcher.build(result.entries, KnowledgeSettings())
+    return Matcher.build(result.entries, KnowledgeSettings(), lexicon)
 
 
 def answered(matcher: Matcher, query: str) -> str | None:
@@ -110,7 +110,7 @@ def test_an_empty_base_answers_nothing():
     assert (result.outcome, result.candidates) == ("none", ())
 
 
-def test_explain_shows_the_features_behind_a_score(matcher):
-    entry, score, features = matcher.explain("党费怎么交", limit=1)[0]
-    assert entry.id == "p-dangfei-jiaona" and 0.0 <= score <= 1.0
-    assert set(features) >= {"coverage", "ratio", "head"}
+def test_each_candidate_carries_the_evidence_behind_its_score(matcher):
+    best = matcher.match("党费怎么交").candidates[0]
+    assert best.entry.id == "p-dangfei-jiaona" and best.evidence is not None
+    assert best.evidence.coverage == 1.0 and best.score == round(best.evidence.score, 4)

@@ -1,0 +1,193 @@
+"""How much of a question one entry explains, and what the question names that the entry lacks.
+
+The rerank stage of the matcher.  Every figure here is a share or a similarity in 0..1, so it
+means the same on a base of forty one-line entries as on one with a dozen phrasings each;
+nothing is fitted to one base.
+
+* coverage: the share of the question's content that the entry explains.  A character is
+  explained when a bigram it is part of occurs in the entry: in its question, alternates,
+  keywords or category (full weight), or only in its answer (half weight: an answer says many
+  things it is not about).  Each character weighs by how distinctive it is among the entries'
+  questions, and function characters (的, 怎么, 吗) weigh nothing, so 党费怎么交 is about 党费
+  and 交.  Characters no entry explains at all (colloquial words, or a topic the base lacks)
+  are left out of the share and counted in ``known_share`` instead: they cannot tell one entry
+  from another, but a question made mostly of them is not one for this base.
+* consistency: the same share, computed for each phrasing and keyword of the entry alone and
+  averaged (square roots, so one strong phrasing is not drowned).  An entry whose every
+  phrasing says 党费 and 比例 is about them; one that mentions them once in passing is less so.
+* similarity: edit-distance likeness to the entry's closest phrasing (rapidfuzz), which also
+  sees word order and the question words that coverage ignores (多少 against 怎么).
+* keyword: how much of the question the entry's own keywords spell out.
+* unexplained: the named things of the lexicon (八项规定, 事业单位, 离退休) the question
+  mentions and the entry's text does not.  Such an entry may be suggested, never answered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from knowledge.index import grams, idf
+from knowledge.lexicon import Lexicon
+from knowledge.normalize import normalize
+from knowledge.schema import Entry
+
+#: Characters that frame a question rather than name its subject.
+STOP_CHARS = frozenset(
+    "的了吗呢啊么怎什如何哪几多少是否能可以要会该应请问我你他她们这那个些吧呀"
+    "和与及或在有没不就都也还又被把给对从向到为啥咋嘛得着过一"
+)
+#: Weight of a character found only in the entry's answer, relative to one on its question side.
+ANSWER_FACTOR = 0.5
+#: How the score weighs the evidence (they sum to 1, so the score is in 0..1).  Chosen on the
+#: regression set; the protocols of ``cadrebot kb eval --protocol`` only check them.
+SCORE_WEIGHTS = {"coverage": 0.35, "consistency": 0.27, "similarity": 0.26, "keyword": 0.12}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """An entry's canonical texts and bigrams, computed once when the base is indexed."""
+
+    phrasings: tuple[str, ...]
+    keywords: tuple[str, ...]
+    question_grams: frozenset[str]  # question, alternates, keywords, category
+    answer_grams: frozenset[str]  # the answer's bigrams not already on the question side
+    text: str  # everything the entry says, for "does it mention this term at all"
+    phrasing_grams: tuple[frozenset[str], ...]  # one set per phrasing and per keyword
+
+    @classmethod
+    def of(cls, entry: Entry, lexicon: Lexicon) -> Profile:
+        def canon(text: str) -> str:
+            return lexicon.canonicalize(normalize(text, None))
+
+        phrasings = tuple(dict.fromkeys(p for p in map(canon, entry.phrasings) if p))
+        keywords = tuple(dict.fromkeys(k for k in map(canon, entry.keywords) if k))
+        category = canon(entry.category) if entry.category else ""
+        question_grams = frozenset(g for t in (*phrasings, *keywords, category) for g in grams(t))
+        answer = canon(entry.answer)
+        per_text = tuple(frozenset(grams(t)) for t in (*phrasings, *keywords))
+        text = "|".join((*phrasings, *keywords, category, answer))
+        return cls(phrasings, keywords, question_grams, frozenset(grams(answer)) - question_grams, text, per_text)
+
+    @property
+    def grams(self) -> frozenset[str]:
+        return self.question_grams | self.answer_grams
+
+
+class CharWeights:
+    """How distinctive a character is in this base, 0..1: its idf over the entries' question
+    sides relative to an unseen character's; 0 for function characters and symbols."""
+
+    def __init__(self, profiles: Sequence[Profile]) -> None:
+        self.n_docs = max(len(profiles), 1)
+        self._df = Counter(c for p in profiles for c in set("".join((*p.phrasings, *p.keywords))))
+        self._unseen = idf(0, self.n_docs)
+
+    def __call__(self, char: str) -> float:
+        if char in STOP_CHARS or not char.isalnum():
+            return 0.0
+        return idf(self._df.get(char, 0), self.n_docs) / self._unseen
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A canonical question: its text, its bigrams in order, what each character weighs."""
+
+    text: str
+    sequence: tuple[str, ...]  # sequence[i] is text[i:i + 2]
+    weights: tuple[float, ...]  # 0 for characters no entry explains
+    total: float  # the weight the base can explain
+    known_share: float  # that weight's share of the whole question's
+    named: tuple[str, ...]  # the lexicon's named things it mentions
+
+    @classmethod
+    def of(cls, text: str, weigh: CharWeights, lexicon: Lexicon, base_grams: Container[str]) -> Query:
+        """``base_grams``: every bigram of the base, answers included."""
+        sequence = tuple(text[i : i + 2] for i in range(len(text) - 1))
+        raw = [weigh(c) for c in text]
+        known = _explained(text, sequence, base_grams)
+        weights = tuple(w if k else 0.0 for w, k in zip(raw, known, strict=True))
+        total, everything = sum(weights), sum(raw)
+        share = total / everything if everything else 0.0
+        return cls(text, sequence, weights, total, share, lexicon.named_terms(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one entry makes of one question; every figure in 0..1."""
+
+    coverage: float  # question side at full weight, answer at ANSWER_FACTOR
+    question_coverage: float  # question side only
+    consistency: float
+    similarity: float
+    keyword: float
+    unexplained: tuple[str, ...]  # named things of the question the entry lacks
+
+    @property
+    def score(self) -> float:
+        """One number to rank by: how much of the question the entry explains, how consistently,
+        and how its phrasings and keywords are worded."""
+        return (
+            SCORE_WEIGHTS["coverage"] * self.coverage + SCORE_WEIGHTS["consistency"] * self.consistency
+            + SCORE_WEIGHTS["similarity"] * self.similarity + SCORE_WEIGHTS["keyword"] * self.keyword
+        )
+
+
+def weigh_evidence(query: Query, profile: Profile) -> Evidence:
+    """The Evidence of ``profile`` for ``query``."""
+    on_question = _explained(query.text, query.sequence, profile.question_grams)
+    in_answer = _explained(query.text, query.sequence, profile.answer_grams)
+    question_share = _share(query, on_question)
+    answer_share = _share(query, [a and not q for q, a in zip(on_question, in_answer, strict=True)])
+    return Evidence(
+        coverage=question_share + ANSWER_FACTOR * answer_share,
+        question_coverage=question_share,
+        consistency=_consistency(query, profile),
+        similarity=max((fuzz.ratio(query.text, p) for p in profile.phrasings), default=0.0) / 100.0,
+        keyword=_keyword_share(query, profile.keywords),
+        unexplained=tuple(t for t in query.named if t not in profile.text),
+    )
+
+
+def _explained(text: str, sequence: Sequence[str], known: Container[str]) -> list[bool]:
+    """Per character of ``text``: is a bigram it is part of in ``known``?"""
+    flags = [False] * len(text)
+    if len(text) == 1:
+        flags[0] = text in known
+    for i, gram in enumerate(sequence):
+        if gram in known:
+            flags[i] = flags[i + 1] = True
+    return flags
+
+
+def _share(query: Query, flags: Sequence[bool]) -> float:
+    if not query.total:
+        return 0.0
+    return sum(w for w, f in zip(query.weights, flags, strict=True) if f) / query.total
+
+
+def _consistency(query: Query, profile: Profile) -> float:
+    texts = profile.phrasing_grams
+    if not texts or not query.total:
+        return 0.0
+    shares = (_share(query, _explained(query.text, query.sequence, g)) for g in texts)
+    return sum(math.sqrt(s) for s in shares) / len(texts)
+
+
+def _keyword_share(query: Query, keywords: Sequence[str]) -> float:
+    """The weighted share of the question spelt out by the entry's keywords (each 2+ characters)."""
+    if not query.total:
+        return 0.0
+    covered = [False] * len(query.text)
+    for keyword in keywords:
+        if len(keyword) < 2:
+            continue
+        start = query.text.find(keyword)
+        while start >= 0:
+            covered[start : start + len(keyword)] = [True] * len(keyword)
+            start = query.text.find(keyword, start + 1)
+    return _share(query, covered)
