@@ -25,9 +25,10 @@ nothing is fitted to one base.
 from __future__ import annotations
 
 import math
+from sys import intern
 from collections import Counter
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -55,9 +56,8 @@ class Profile:
     phrasings: tuple[str, ...]
     keywords: tuple[str, ...]
     question_grams: frozenset[str]  # question, alternates, keywords, category
-    answer_grams: frozenset[str]  # the answer's bigrams not already on the question side
+    answer: str  # searched, not indexed per entry: a large base would hold millions of bigrams
     text: str  # everything the entry says, for "does it mention this term at all"
-    phrasing_grams: tuple[frozenset[str], ...]  # one set per phrasing and per keyword
 
     @classmethod
     def of(cls, entry: Entry, lexicon: Lexicon) -> Profile:
@@ -67,15 +67,16 @@ class Profile:
         phrasings = tuple(dict.fromkeys(p for p in map(canon, entry.phrasings) if p))
         keywords = tuple(dict.fromkeys(k for k in map(canon, entry.keywords) if k))
         category = canon(entry.category) if entry.category else ""
-        question_grams = frozenset(g for t in (*phrasings, *keywords, category) for g in grams(t))
+        # Interned: the same bigram is one object in every entry's set, not one per entry.
+        question_grams = frozenset(intern(g) for t in (*phrasings, *keywords, category) for g in grams(t))
         answer = canon(entry.answer)
-        per_text = tuple(frozenset(grams(t)) for t in (*phrasings, *keywords))
         text = "|".join((*phrasings, *keywords, category, answer))
-        return cls(phrasings, keywords, question_grams, frozenset(grams(answer)) - question_grams, text, per_text)
+        return cls(phrasings, keywords, question_grams, answer, text)
 
     @property
-    def grams(self) -> frozenset[str]:
-        return self.question_grams | self.answer_grams
+    def answer_grams(self) -> frozenset[str]:
+        """The answer's bigrams not already on the question side (for the recall index)."""
+        return frozenset(grams(self.answer)) - self.question_grams
 
 
 class CharWeights:
@@ -98,22 +99,55 @@ class Query:
     """A canonical question: its text, its bigrams in order, what each character weighs."""
 
     text: str
-    sequence: tuple[str, ...]  # sequence[i] is text[i:i + 2]
     weights: tuple[float, ...]  # 0 for characters no entry explains
     total: float  # the weight the base can explain
     known_share: float  # that weight's share of the whole question's
     named: tuple[str, ...]  # the lexicon's named things it mentions
+    #: Each distinct bigram (a lone character for a one-character query) -> a bitmask of the
+    #: positions it covers; what an entry explains is the OR of the masks of the bigrams it knows.
+    masks: dict[str, int] = field(default_factory=dict)
+    _shares: dict[int, float] = field(default_factory=dict)  # memo: mask -> weighted share
 
     @classmethod
     def of(cls, text: str, weigh: CharWeights, lexicon: Lexicon, base_grams: Container[str]) -> Query:
         """``base_grams``: every bigram of the base, answers included."""
-        sequence = tuple(text[i : i + 2] for i in range(len(text) - 1))
+        masks: dict[str, int] = {}
+        if len(text) == 1:
+            masks[text] = 1
+        for i in range(len(text) - 1):
+            masks[text[i : i + 2]] = masks.get(text[i : i + 2], 0) | (0b11 << i)
+        known = 0
+        for gram, mask in masks.items():
+            if gram in base_grams:
+                known |= mask
         raw = [weigh(c) for c in text]
-        known = _explained(text, sequence, base_grams)
-        weights = tuple(w if k else 0.0 for w, k in zip(raw, known, strict=True))
+        weights = tuple(w if known >> i & 1 else 0.0 for i, w in enumerate(raw))
         total, everything = sum(weights), sum(raw)
         share = total / everything if everything else 0.0
-        return cls(text, sequence, weights, total, share, lexicon.named_terms(text))
+        return cls(text, weights, total, share, lexicon.named_terms(text), masks)
+
+    def explained_by(self, known: frozenset[str]) -> int:
+        """The positions a set of bigrams explains, as a bitmask."""
+        mask = 0
+        for gram in known.intersection(self.masks):
+            mask |= self.masks[gram]
+        return mask
+
+    def explained_in(self, text: str) -> int:
+        """The positions the bigrams occurring in ``text`` explain, as a bitmask."""
+        mask = 0
+        for gram, positions in self.masks.items():
+            if gram in text:
+                mask |= positions
+        return mask
+
+    def share(self, mask: int) -> float:
+        """The weighted share of the question the positions in ``mask`` make up."""
+        found = self._shares.get(mask)
+        if found is None:
+            found = sum(w for i, w in enumerate(self.weights) if mask >> i & 1) / self.total if self.total else 0.0
+            self._shares[mask] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +173,11 @@ class Evidence:
 
 def weigh_evidence(query: Query, profile: Profile) -> Evidence:
     """The Evidence of ``profile`` for ``query``."""
-    on_question = _explained(query.text, query.sequence, profile.question_grams)
-    in_answer = _explained(query.text, query.sequence, profile.answer_grams)
-    question_share = _share(query, on_question)
-    answer_share = _share(query, [a and not q for q, a in zip(on_question, in_answer, strict=True)])
+    on_question = query.explained_by(profile.question_grams)
+    in_answer = query.explained_in(profile.answer) & ~on_question
+    question_share = query.share(on_question)
     return Evidence(
-        coverage=question_share + ANSWER_FACTOR * answer_share,
+        coverage=question_share + ANSWER_FACTOR * query.share(in_answer),
         question_coverage=question_share,
         consistency=_consistency(query, profile),
         similarity=max((fuzz.ratio(query.text, p) for p in profile.phrasings), default=0.0) / 100.0,
@@ -153,41 +186,23 @@ def weigh_evidence(query: Query, profile: Profile) -> Evidence:
     )
 
 
-def _explained(text: str, sequence: Sequence[str], known: Container[str]) -> list[bool]:
-    """Per character of ``text``: is a bigram it is part of in ``known``?"""
-    flags = [False] * len(text)
-    if len(text) == 1:
-        flags[0] = text in known
-    for i, gram in enumerate(sequence):
-        if gram in known:
-            flags[i] = flags[i + 1] = True
-    return flags
-
-
-def _share(query: Query, flags: Sequence[bool]) -> float:
-    if not query.total:
-        return 0.0
-    return sum(w for w, f in zip(query.weights, flags, strict=True) if f) / query.total
-
-
 def _consistency(query: Query, profile: Profile) -> float:
-    texts = profile.phrasing_grams
+    texts = (*profile.phrasings, *profile.keywords)
     if not texts or not query.total:
         return 0.0
-    shares = (_share(query, _explained(query.text, query.sequence, g)) for g in texts)
-    return sum(math.sqrt(s) for s in shares) / len(texts)
+    return sum(math.sqrt(query.share(query.explained_in(t))) for t in texts) / len(texts)
 
 
 def _keyword_share(query: Query, keywords: Sequence[str]) -> float:
     """The weighted share of the question spelt out by the entry's keywords (each 2+ characters)."""
     if not query.total:
         return 0.0
-    covered = [False] * len(query.text)
+    covered = 0
     for keyword in keywords:
         if len(keyword) < 2:
             continue
         start = query.text.find(keyword)
         while start >= 0:
-            covered[start : start + len(keyword)] = [True] * len(keyword)
+            covered |= ((1 << len(keyword)) - 1) << start
             start = query.text.find(keyword, start + 1)
-    return _share(query, covered)
+    return query.share(covered)

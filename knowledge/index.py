@@ -10,7 +10,9 @@ the postings of its few bigrams, however large the base.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
 
@@ -33,20 +35,20 @@ def idf(doc_freq: int, n_docs: int) -> float:
 class BigramIndex:
     """BM25 over one bag of bigrams per entry (binary term frequency: short texts repeat little)."""
 
-    def __init__(self, docs: Sequence[Iterable[str]]) -> None:
+    def __init__(self, docs: Iterable[Iterable[str]]) -> None:
         gram_ids: dict[str, int] = {}
-        rows: list[int] = []  # gram id of each posting
-        cols: list[int] = []  # doc id of each posting
+        # Postings as compact int32 arrays, not lists: a 10,000-entry base has millions of them.
+        rows = array("i")  # gram id of each posting
+        cols = array("i")  # doc id of each posting
         lengths = []
         for doc_id, doc in enumerate(docs):
             unique = set(doc)
             lengths.append(len(unique))
-            for gram in unique:
-                rows.append(gram_ids.setdefault(gram, len(gram_ids)))
-            cols.extend([doc_id] * len(unique))
+            rows.extend(gram_ids.setdefault(gram, len(gram_ids)) for gram in unique)
+            cols.extend(repeat(doc_id, len(unique)))
         self.n_docs = len(lengths)
         self._gram_ids = gram_ids
-        self._build_postings(np.array(rows, dtype=np.int32), np.array(cols, dtype=np.int32), lengths)
+        self._build_postings(np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32), lengths)
 
     def _build_postings(self, rows: np.ndarray, cols: np.ndarray, lengths: list[int]) -> None:
         """Postings sorted by gram, with each (gram, doc) BM25 weight computed in one vectorised pass."""

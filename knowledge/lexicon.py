@@ -19,12 +19,12 @@ File format (YAML, validated with file:line errors like the base)::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from ahocorasick_rs import AhoCorasick, MatchKind
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from knowledge.entryparse import decode, line_of
@@ -40,12 +40,17 @@ _TOP_KEYS = ("groups", "terms")
 
 @dataclass(frozen=True, eq=False)
 class Lexicon:
-    """Immutable once built; ``canonicalize`` and ``named_terms`` are all the matcher needs."""
+    """Immutable once built; ``canonicalize`` and ``named_terms`` are all the matcher needs.
+
+    Both scan with an Aho-Corasick automaton, leftmost-longest: every text of a large base is
+    folded when it is indexed, and one pass per text beats trying hundreds of terms in turn."""
 
     canonical: dict[str, str] = field(default_factory=dict)  # normalised member -> its group's first term
     terms: frozenset[str] = frozenset()  # every named thing, in canonical spelling
-    _pattern: re.Pattern[str] | None = None
-    _term_lengths: tuple[int, ...] = ()
+    _members: tuple[str, ...] = ()
+    _folder: AhoCorasick | None = None
+    _named: tuple[str, ...] = ()
+    _finder: AhoCorasick | None = None
 
     @classmethod
     def build(cls, groups: Iterable[Sequence[str]], terms: Iterable[str] = ()) -> Lexicon:
@@ -62,39 +67,39 @@ class Lexicon:
                 # rewrites it: the longest match at each position wins.
                 canonical.setdefault(member, members[0])
         named.update(t for t in (normalize(t, None) for t in terms) if len(t) >= MIN_TERM_CHARS)
-        pattern = None
-        if canonical:
-            alternatives = sorted(canonical, key=len, reverse=True)  # longest first: 外出打工党员 before 外出打工
-            pattern = re.compile("|".join(map(re.escape, alternatives)))
+        members = tuple(canonical)
+        folder = _automaton(members)
         # Terms are matched after folding, so a folded member must be spelt as its canonical.
-        named = {cls._fold(canonical, pattern, t) for t in named}
-        lengths = tuple(sorted({len(t) for t in named}, reverse=True))
-        return cls(canonical, frozenset(named), pattern, lengths)
-
-    @staticmethod
-    def _fold(canonical: dict[str, str], pattern: re.Pattern[str] | None, text: str) -> str:
-        return pattern.sub(lambda m: canonical[m.group()], text) if pattern is not None else text
+        spelled = tuple(sorted({_fold(canonical, members, folder, t) for t in named}))
+        return cls(canonical, frozenset(spelled), members, folder, spelled, _automaton(spelled))
 
     def canonicalize(self, text: str) -> str:
         """``text`` (already normalised) with every synonym written as its group's first term."""
-        return self._fold(self.canonical, self._pattern, text)
+        return _fold(self.canonical, self._members, self._folder, text)
 
     def named_terms(self, text: str) -> tuple[str, ...]:
-        """The named things ``text`` (canonical) mentions, each maximal: 严重警告, not also 警告."""
+        """The named things ``text`` (canonical) mentions, each the longest: 严重警告, not also 警告."""
         return tuple(dict.fromkeys(text[s:e] for s, e in self.term_spans(text)))
 
     def term_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where ``text`` (canonical) names things: maximal (start, end) spans."""
-        if not self.terms:
+        """Where ``text`` (canonical) names things: leftmost-longest (start, end) spans."""
+        if self._finder is None:
             return []
-        found: list[tuple[int, int]] = []
-        for start in range(len(text)):
-            for length in self._term_lengths:
-                end = start + length
-                if end <= len(text) and text[start:end] in self.terms:
-                    found.append((start, end))
-                    break  # the longest term starting here
-        return [(s, e) for s, e in found if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2 in found)]
+        return [(start, end) for _, start, end in self._finder.find_matches_as_indexes(text)]
+
+
+def _automaton(patterns: Sequence[str]) -> AhoCorasick | None:
+    return AhoCorasick(list(patterns), matchkind=MatchKind.LeftmostLongest) if patterns else None
+
+
+def _fold(canonical: dict[str, str], members: Sequence[str], folder: AhoCorasick | None, text: str) -> str:
+    if folder is None:
+        return text
+    pieces, last = [], 0
+    for index, start, end in folder.find_matches_as_indexes(text):
+        pieces += [text[last:start], canonical[members[index]]]
+        last = end
+    return "".join(pieces) + text[last:] if pieces else text
 
 
 EMPTY = Lexicon()

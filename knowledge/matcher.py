@@ -109,10 +109,11 @@ class Matcher:
         with gc_paused():
             self.profiles = [profile_of(e) for e in self.entries]
             self._questions = BigramIndex([p.question_grams for p in self.profiles])
-            self._answers = BigramIndex([p.answer_grams for p in self.profiles])
+            self._answers = BigramIndex(p.answer_grams for p in self.profiles)
             self._weights = CharWeights(self.profiles)
-            self._known = frozenset().union(*(p.grams for p in self.profiles))
-            self._fixer = HomophoneFixer({**self._answers.doc_freq, **self._questions.doc_freq})
+            known = {**self._answers.doc_freq, **self._questions.doc_freq}  # every bigram of the base
+            self._known = known
+            self._fixer = HomophoneFixer(known)
 
     @classmethod
     def build(cls, entries: Sequence[Entry], settings: _HasMatchSettings, lexicon: Lexicon = EMPTY) -> Matcher:
