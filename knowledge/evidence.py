@@ -19,7 +19,9 @@ nothing is fitted to one base.
   sees word order and the question words that coverage ignores (多少 against 怎么).
 * keyword: how much of the question the entry's own keywords spell out.
 * unexplained: the named things of the lexicon (八项规定, 事业单位, 离退休) the question
-  mentions and the entry's text does not.  Such an entry may be suggested, never answered.
+  mentions and the entry's text does not, and runs of three or more content characters the
+  entry does not explain at all (结业证书 asked of the entry on 发展对象).  Such an entry may
+  be suggested, never answered.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ STOP_CHARS = frozenset(
 )
 #: Weight of a character found only in the entry's answer, relative to one on its question side.
 ANSWER_FACTOR = 0.5
+#: Shortest run of content characters an entry must explain for the question to be answered by it.
+MIN_FOREIGN_RUN = 3
 #: How the score weighs the evidence (they sum to 1, so the score is in 0..1).  Chosen on the
 #: regression set; the protocols of ``cadrebot kb eval --protocol`` only check them.
 SCORE_WEIGHTS = {"coverage": 0.35, "consistency": 0.27, "similarity": 0.26, "keyword": 0.12}
@@ -107,6 +111,7 @@ class Query:
     #: positions it covers; what an entry explains is the OR of the masks of the bigrams it knows.
     masks: dict[str, int] = field(default_factory=dict)
     _shares: dict[int, float] = field(default_factory=dict)  # memo: mask -> weighted share
+    content: int = 0  # positions of characters that name something (function characters excluded)
 
     @classmethod
     def of(cls, text: str, weigh: CharWeights, lexicon: Lexicon, base_grams: Container[str]) -> Query:
@@ -124,7 +129,8 @@ class Query:
         weights = tuple(w if known >> i & 1 else 0.0 for i, w in enumerate(raw))
         total, everything = sum(weights), sum(raw)
         share = total / everything if everything else 0.0
-        return cls(text, weights, total, share, lexicon.named_terms(text), masks)
+        content = sum(1 << i for i, w in enumerate(raw) if w > 0)
+        return cls(text, weights, total, share, lexicon.named_terms(text), masks, content=content)
 
     def explained_by(self, known: frozenset[str]) -> int:
         """The positions a set of bigrams explains, as a bitmask."""
@@ -182,8 +188,24 @@ def weigh_evidence(query: Query, profile: Profile) -> Evidence:
         consistency=_consistency(query, profile),
         similarity=max((fuzz.ratio(query.text, p) for p in profile.phrasings), default=0.0) / 100.0,
         keyword=_keyword_share(query, profile.keywords),
-        unexplained=tuple(t for t in query.named if t not in profile.text),
+        unexplained=tuple(t for t in query.named if t not in profile.text) + _runs(query, on_question | in_answer),
     )
+
+
+def _runs(query: Query, explained: int) -> tuple[str, ...]:
+    """Runs of at least MIN_FOREIGN_RUN content characters that nothing in the entry explains:
+    a word that long (登记表, 结业证书, 登录密码) names a thing, and the entry does not know it.
+    Shorter runs are mostly the way people ask (听完, 关掉), which must not stop an answer."""
+    missing = query.content & ~explained
+    out, start = [], None
+    for i in range(len(query.text) + 1):
+        if i < len(query.text) and missing >> i & 1:
+            start = i if start is None else start
+        else:
+            if start is not None and i - start >= MIN_FOREIGN_RUN:
+                out.append(query.text[start:i])
+            start = None
+    return tuple(out)
 
 
 def _consistency(query: Query, profile: Profile) -> float:

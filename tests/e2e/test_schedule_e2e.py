@@ -23,6 +23,7 @@ def e2e_config(tmp_path: Path, with_schedule: bool, digest_every_minute: bool = 
     (and, if asked, the weekly digest due every minute instead of the reminder)."""
     config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     config["knowledge"]["paths"] = [str(REPO_ROOT / "knowledge" / "base")]
+    config["knowledge"]["synonyms"] = [str(REPO_ROOT / "knowledge" / "synonyms")]
     config["reminders"]["tick_seconds"] = 1
     config["reminders"]["schedules"] = [{
         "key": "e2e_nudge", "name": "测试提醒", "cron": "* * * * *", "skip_non_workdays": False,
