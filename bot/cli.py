@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import stat
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Config, ConfigError, load_config
 from bot.services import KnowledgeBaseError, check_knowledge
@@ -14,6 +17,9 @@ from db.migrate import upgrade
 from db.roster import RosterError, parse_roster
 
 NO_TOKEN_LINE = "No TELEGRAM_BOT_TOKEN set: starting the offline console on demo data (未设置令牌，进入离线控制台)."
+NO_TOKEN_NO_TERMINAL_LINE = (
+    "error: no TELEGRAM_BOT_TOKEN set, and no terminal for the offline console: set the token to run the bot"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config()
     if not config.bot.token:
+        if not _console_possible(sys.stdin):
+            print(NO_TOKEN_NO_TERMINAL_LINE, file=sys.stderr)
+            return 2
         check_knowledge(config)  # before the console line: one line on stderr if it fails
         print(NO_TOKEN_LINE, flush=True)
         return _console(config)
@@ -71,7 +80,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     webhook_secret(config)
     check_knowledge(config)  # before logging and migrations print anything
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token in the URL
+    logging.getLogger("telegram.ext").addFilter(_quiet_bootstrap_failure)
     upgrade(config.database_url)
 
     try:
@@ -84,6 +94,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: cannot reach the Telegram Bot API at {where}: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _console_possible(stdin: TextIO) -> bool:
+    """Someone can talk to the console: a terminal, or a script piped or redirected in. Under
+    systemd or a container without -i, stdin is /dev/null: a bot without a token must then stop
+    with an error (a clean exit would look to the supervisor like a deliberate stop)."""
+    try:
+        if stdin.isatty():
+            return True
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (OSError, ValueError):  # closed or not a real file
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
+
+
+def _quiet_bootstrap_failure(record: logging.LogRecord) -> bool:
+    """PTB logs a traceback when it cannot start (bad token, no network) and then raises; we print
+    one clear line for that ourselves (cmd_run), so its record is dropped."""
+    return not record.getMessage().startswith("Network Retry Loop (Bootstrap")
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -107,3 +107,32 @@ def test_webhook_mode_without_a_secret_refuses_to_start(workdir: Path) -> None:
     result = subprocess.run([*CADREBOT, "run"], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_without_token_and_without_a_terminal_stops_with_an_error(workdir: Path) -> None:
+    """Under systemd or `docker run` without -i, stdin is /dev/null: exiting 0 would look like a
+    deliberate stop, so the unit would never be restarted and nobody would notice."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    env.update(CADREBOT_CONFIG=str(workdir / "config.yaml"), PYTHONPATH=str(PROJECT_ROOT))
+    result = subprocess.run(
+        [*CADREBOT, "run"], cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: no TELEGRAM_BOT_TOKEN set, and no terminal for the offline console: set the token to run the bot"
+    ]
+
+
+def test_an_unreachable_bot_api_is_one_line_without_the_token(workdir: Path) -> None:
+    token = "123456:NEVER-PRINT-THIS-TOKEN"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(
+        CADREBOT_CONFIG=str(workdir / "config.yaml"), PYTHONPATH=str(PROJECT_ROOT),
+        TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL="http://127.0.0.1:9",  # nothing listens on port 9
+    )
+    result = subprocess.run(
+        [*CADREBOT, "run"], cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "NEVER-PRINT-THIS-TOKEN" not in result.stderr + result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot reach the Telegram Bot API at http://127.0.0.1:9")
