@@ -17,14 +17,12 @@ from datetime import datetime, timedelta
 from telegram.ext import ContextTypes
 
 from bot.delivery import DeliveryEngine, Renderer
-from bot.journal import SendJournal
 from bot.services import Services
 from db import deliveries, leases
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
-INTERRUPTED_AFTER = timedelta(minutes=5)
 
 
 class Scheduler:
@@ -32,31 +30,44 @@ class Scheduler:
         self.services = services
         self.planners = planners  # async (session, services, now) -> object, run in order
         settings = services.config.reminders
-        journal = SendJournal(services.config.resolve(settings.journal_dir), services.db.url)
-        self.engine = DeliveryEngine(bot, services, renderers, journal, concurrency=settings.concurrency)
+        self.engine = DeliveryEngine(
+            bot, services, renderers, concurrency=settings.concurrency,
+            pace=services.config.bot.rate_limit.overall_per_second, lease_seconds=settings.lease_seconds,
+        )
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.leading = False
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive time instead
+        self._ticking = asyncio.Lock()  # one tick at a time: a tick may take minutes
 
     async def tick(self, now: datetime | None = None) -> Counter[str] | None:
-        """One round; None when another instance leads."""
-        now = now or self.services.now()
-        async with self.services.db.session() as session:
-            if not await leases.try_lead(session, LEASE_NAME, self.instance, now, self.lease):
+        """One round; None when another instance leads (or this one is stopping)."""
+        async with self._ticking:
+            if self.engine.stopping:
                 return None
-            grace = timedelta(minutes=self.services.config.reminders.grace_minutes)
-            await deliveries.settle_interrupted(session, now, INTERRUPTED_AFTER)
-            await deliveries.expire_stale(session, now, grace)
-            for planner in self.planners:
-                await planner(session, self.services, now)
-            await session.commit()
-        self.leading = True
-        renewing = asyncio.create_task(self._keep_leading())
-        try:
-            return await self.engine.send_due(now, still_leading=lambda: self.leading)
-        finally:
-            renewing.cancel()
+            now = now or self.services.now()
+            async with self.services.db.session() as session:
+                if not await leases.try_lead(session, LEASE_NAME, self.instance, now, self.lease):
+                    return None
+                # No tick of this instance is sending now: any claim in the table is a dead
+                # (or cut-off) leader's, to settle before anything new is claimed.
+                orphans = await deliveries.settle_orphans(session)
+                grace = timedelta(minutes=self.services.config.reminders.grace_minutes)
+                await deliveries.expire_stale(session, now, grace)
+                for planner in self.planners:
+                    await planner(session, self.services, now)
+                await session.commit()
+            _log_orphans(orphans)
+            self.leading = True
+            renewing = asyncio.create_task(self._keep_leading())
+            try:
+                return await self.engine.send_due(now, still_leading=lambda: self.leading)
+            finally:
+                renewing.cancel()
+
+    def stop(self) -> None:
+        """SIGTERM: the fan-out under way ends gracefully (DeliveryEngine.stop) and no tick starts."""
+        self.engine.stop()
 
     async def _keep_leading(self) -> None:
         """Renew the lease every third of its length while a fan-out runs: paced at Telegram's
@@ -91,3 +102,11 @@ class Scheduler:
         job_queue.run_repeating(  # type: ignore[attr-defined]
             self.run_job, interval=interval, first=1, name="scheduler", job_kwargs={"max_instances": 1, "coalesce": True}
         )
+
+
+def _log_orphans(orphans: deliveries.Orphans) -> None:
+    if orphans.returned:
+        log.warning("%d deliveries claimed by a leader that stopped were never sent: sending them now", orphans.returned)
+    if orphans.uncertain:
+        log.warning("%d deliveries were on the wire when their sender stopped: uncertain, not resent (ids %s)",
+                    len(orphans.uncertain), orphans.uncertain)

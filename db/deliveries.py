@@ -1,18 +1,20 @@
 """The truth of what scheduled work was sent: delivery rows keyed by (person, kind, period).
 
-The flow is create → claim → send → mark. Creation is idempotent (a FanOut marker and the
-rows in one transaction, inserts that ignore conflicts), claiming moves rows from pending to
-sending in one statement, so two instances or a re-run job can never send one row twice.
+The flow is create → claim → attempt → confirm. Creation is idempotent (a FanOut marker and
+the rows in one transaction, inserts that ignore conflicts); claiming moves rows from pending
+to claimed in one statement, so two instances or a re-run job can never take one row twice;
+each message is marked attempted just before its request leaves and sent when Telegram
+confirms it, each in its own small commit, so after any crash the rows say what went out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.dialects import among, insert_ignoring_conflicts
 from db.models import Delivery, FanOut, Person, UTCDateTime
@@ -82,10 +84,20 @@ class Claimed:
     period: str
 
 
+# What a delivery row goes through (Delivery.status):
+#   pending → claimed → attempted → sent
+#                   ↘ skipped     ↘ blocked | failed (Telegram refused it)
+#                                 ↘ uncertain (the answer was lost: never resent)
+#   claimed → pending when its claimer stops, or a new leader finds it (settle_orphans);
+#   attempted → claimed when the request never left or Telegram refused it (then retried);
+#   pending → expired past the grace period.
+CLAIMED, ATTEMPTED, UNCERTAIN = "claimed", "attempted", "uncertain"
+
+
 async def claim_due(
     session: AsyncSession, now: datetime, token: str, limit: int = CLAIM_BATCH
 ) -> list[tuple[Claimed, PersonFacts]]:
-    """Move up to `limit` due pending rows to `sending` under `token`; return them, by id,
+    """Move up to `limit` due pending rows to `claimed` under `token`; return them, by id,
     each with its recipient's facts.
 
     The `status == pending` test inside the UPDATE is what keeps two claimers from taking the
@@ -100,62 +112,89 @@ async def claim_due(
     )
     await session.execute(
         update(table).where(table.c.id.in_(due), table.c.status == "pending")
-        .values(status="sending", claimed_at=now, claim_token=token, attempts=table.c.attempts + 1)
+        .values(status=CLAIMED, claimed_at=now, claim_token=token)
     )
     rows = await session.execute(
         select(table.c.id, table.c.person_id, table.c.kind, table.c.period, *facts_columns())
         .join_from(table, Person, Person.id == table.c.person_id)
-        .where(table.c.claim_token == token).order_by(table.c.id)
+        .where(table.c.claim_token == token, table.c.status == CLAIMED).order_by(table.c.id)
     )
     return [(Claimed(*row[:4]), facts_from_row(row[4:])) for row in rows.all()]
 
 
-async def record_batch(
-    session: AsyncSession, token: str, outcomes: dict[int, tuple[str, str | None]], now: datetime
-) -> None:
-    """Record a sent batch: the rows that did not go out by id (few, usually none), then
-    every other row of the batch as sent, by its token. `outcomes` covers the whole batch: a
-    batch whose sending broke off is not recorded here but settled from its journal."""
-    by_outcome: dict[tuple[str, str | None], list[int]] = {}
-    for delivery_id, outcome in outcomes.items():
-        if outcome[0] != "sent":
-            by_outcome.setdefault(outcome, []).append(delivery_id)
-    for (status, error), ids in by_outcome.items():
-        await mark(session, ids, status, now, error)
+def _owned(delivery_id: int, token: str, *statuses: str):  # type: ignore[no-untyped-def]
+    """This claim's row in one of these states: every change after the claim is fenced by the
+    token, so a leader that lost its claim to another cannot touch the row any more."""
     table = Delivery.__table__
+    return update(table).where(table.c.id == delivery_id, table.c.claim_token == token, table.c.status.in_(statuses))
+
+
+async def mark_attempted(session: AsyncSession | AsyncConnection, delivery_id: int, token: str, now: datetime) -> bool:
+    """The request is about to leave: True if the row was still this claim's to send. The
+    caller commits before the request goes out."""
+    table = Delivery.__table__
+    result = await session.execute(
+        _owned(delivery_id, token, CLAIMED).values(status=ATTEMPTED, attempts=table.c.attempts + 1, attempted_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def mark_unattempted(session: AsyncSession, delivery_id: int, token: str) -> None:
+    """The request never left, or Telegram refused it: nothing was delivered; back to claimed."""
+    await session.execute(_owned(delivery_id, token, ATTEMPTED).values(status=CLAIMED))
+
+
+async def confirm_sent(session: AsyncSession, delivery_id: int, token: str, now: datetime) -> bool:
+    """Telegram confirmed the message. An `uncertain` row of the same claim is confirmed too:
+    a leader that lost its lease mid-request may still hear back."""
+    result = await session.execute(
+        _owned(delivery_id, token, ATTEMPTED, UNCERTAIN).values(status="sent", sent_at=now, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+async def finish(
+    session: AsyncSession, delivery_id: int, token: str, status: str, error: str | None = None
+) -> None:
+    """The end of a delivery that was not confirmed: skipped, blocked, failed or uncertain."""
     await session.execute(
-        update(table).where(table.c.claim_token == token, table.c.status == "sending")
-        .values(status="sent", sent_at=now, last_error=None)
+        _owned(delivery_id, token, CLAIMED, ATTEMPTED).values(status=status, last_error=error[:300] if error else None)
     )
 
 
-async def mark(
-    session: AsyncSession, ids: Iterable[int], status: str, now: datetime, error: str | None = None
-) -> None:
-    ids = list(ids)
-    if not ids:
-        return
-    values: dict[str, object] = {"status": status, "last_error": error[:300] if error else None}
-    if status == "sent":
-        values["sent_at"] = now
+async def release(session: AsyncSession, tokens: Sequence[str]) -> int:
+    """Claimed rows this process will not send (it is stopping, or lost the lease) go back to
+    pending for whoever leads next. Rows already attempted stay as they are."""
+    if not tokens:
+        return 0
     table = Delivery.__table__
-    await session.execute(update(table).where(among(session, table.c.id, ids)).values(**values))
+    result = await session.execute(
+        update(table).where(table.c.claim_token.in_(list(tokens)), table.c.status == CLAIMED)
+        .values(status="pending", claim_token=None)
+    )
+    return result.rowcount or 0
 
 
-async def settle_batch(
-    session: AsyncSession, sent: Iterable[int], in_flight: Iterable[int], unattempted: Iterable[int], now: datetime
-) -> None:
-    """Record what a local journal knows of a batch whose process died (rows still `sending`)."""
-    for ids, values in (
-        (sent, {"status": "sent", "sent_at": now}),
-        (in_flight, {"status": "uncertain"}),
-        (unattempted, {"status": "pending"}),
-    ):
-        ids = list(ids)
-        if ids:
-            await session.execute(
-                update(Delivery).where(among(session, Delivery.id, ids), Delivery.status == "sending").values(**values)
-            )
+@dataclass(frozen=True)
+class Orphans:
+    returned: int  # claimed, never attempted: pending again
+    uncertain: list[int]  # attempted when their claimer died: the delivery ids
+
+
+async def settle_orphans(session: AsyncSession) -> Orphans:
+    """Run by the leader at the start of each tick, when none of its own deliveries is in
+    flight: every claim found belongs to a leader that died or lost its lease. What it never
+    attempted is sent again; what it had on the wire becomes `uncertain`, never resent (its
+    claim token stays, so a late confirmation from that leader still turns it `sent`)."""
+    table = Delivery.__table__
+    returned = await session.execute(
+        update(table).where(table.c.status == CLAIMED).values(status="pending", claim_token=None)
+    )
+    uncertain = await session.execute(
+        update(table).where(table.c.status == ATTEMPTED)
+        .values(status=UNCERTAIN, last_error="in flight when its sender stopped").returning(table.c.id)
+    )
+    return Orphans(returned.rowcount or 0, sorted(uncertain.scalars().all()))
 
 
 async def expire_stale(session: AsyncSession, now: datetime, grace: timedelta) -> int:
@@ -167,14 +206,23 @@ async def expire_stale(session: AsyncSession, now: datetime, grace: timedelta) -
     return result.rowcount or 0
 
 
-async def settle_interrupted(session: AsyncSession, now: datetime, after: timedelta) -> int:
-    """Rows left in `sending` by a process that died: we cannot know whether Telegram got them,
-    so they become `uncertain` and are never resent (no duplicate, at the cost of maybe none)."""
-    result = await session.execute(
-        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < now - after)
-        .values(status="uncertain")
+@dataclass(frozen=True)
+class UncertainDelivery:
+    person_id: int
+    name: str
+    kind: str
+    claimed_at: datetime | None
+
+
+async def uncertain_between(session: AsyncSession, start: datetime, end: datetime) -> list[UncertainDelivery]:
+    """Deliveries whose fate is unknown, claimed in [start, end): who may have missed one."""
+    rows = await session.execute(
+        select(Delivery.person_id, Person.name, Delivery.kind, Delivery.claimed_at)
+        .join(Person, Person.id == Delivery.person_id)
+        .where(Delivery.status == UNCERTAIN, Delivery.claimed_at >= start, Delivery.claimed_at < end)
+        .order_by(Delivery.claimed_at, Delivery.id)
     )
-    return result.rowcount or 0
+    return [UncertainDelivery(*row) for row in rows.all()]
 
 
 async def deliveries_for(session: AsyncSession, person_id: int, kind_prefix: str = "") -> list[Delivery]:
