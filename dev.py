@@ -20,13 +20,17 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
+# Every dependency pinned with its hashes (deploy/lock.sh writes it from pyproject.toml).
+LOCK = ROOT / "requirements-test.lock"
 
 
 def ensure_environment() -> None:
-    """Create the virtualenv and install the project once, again only when pyproject changes."""
+    """Create the virtualenv and install the project once, again only when pyproject or the
+    lock changes: first the locked versions (hash-checked), then the project itself."""
     if sys.version_info < (3, 11):
         sys.exit(f"cadrebot needs Python 3.11 or newer (this is {sys.version.split()[0]})")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    inputs = [ROOT / "pyproject.toml", *([LOCK] if LOCK.exists() else [])]
+    wanted = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -35,6 +39,10 @@ def ensure_environment() -> None:
     print("installing cadrebot and its dependencies into .venv …", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    if LOCK.exists():
+        subprocess.run([*pip, "-r", str(LOCK)], check=True, cwd=ROOT)
+    # Everything is already there when the lock is current; a dependency added to pyproject
+    # and not yet locked is still installed (tests/test_packaging.py then asks for a new lock).
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True, cwd=ROOT)
     STAMP.write_text(wanted)
 

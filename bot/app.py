@@ -7,7 +7,7 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.constants import UpdateType
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.commands import GUEST_COMMANDS
@@ -15,9 +15,12 @@ from bot.context import BotContext, CadreApplication
 from bot.services import Services
 from bot.digest_delivery import plan_digests, render_digests
 from bot.menus import refresh_menus
+from bot.pacing import Pacer
 from bot.reminders import plan_reminders, render_reminders
 from bot.scheduler import Scheduler
 from bot.talk_prompts import plan_talks, render_preparation, render_talks
+from bot.wire import WireRequest, telegram_request
+from db import flows as flow_rows
 from handlers import (
     ask, credits, errors, gate, knowledge_admin, membership, remind, reports, roster, start, study, study_review, talks,
     uploads,
@@ -41,13 +44,13 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    # Requests go through bot.wire, which marks a delivery attempted once the pacer let it go.
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(WireRequest(request)).get_updates_request(request)
     else:
         limits = config.bot.rate_limit
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=limits.overall_per_second, max_retries=limits.max_retries)
-        )
+        builder = builder.request(telegram_request()).rate_limiter(
+            Pacer(limits.overall_per_second, max_retries=limits.max_retries))
     if config.bot.api_base_url:
         root = config.bot.api_base_url
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
@@ -89,6 +92,7 @@ def register_handlers(app: CadreApplication) -> None:
 
 
 async def _post_init(app: CadreApplication) -> None:
+    await _forget_stale_flows(app)
     commands = [BotCommand(c.name, c.description) for c in GUEST_COMMANDS]
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
     if app.job_queue is not None:
@@ -96,6 +100,16 @@ async def _post_init(app: CadreApplication) -> None:
         app.job_queue.run_once(_refresh_menus, when=2, name="menus")
     settle_startup_heap()
     log.info("cadrebot ready as @%s", app.bot.username)
+    roster.check_invite_username(app.services.config.bot.username, app.bot.username)
+
+
+async def _forget_stale_flows(app: CadreApplication) -> None:
+    """Drafts nobody came back to within a day go; open ones stay and continue (bot/flows.py)."""
+    async with app.services.db.session() as session:
+        forgotten = await flow_rows.forget_stale(session, app.services.now())
+        await session.commit()
+    if forgotten:
+        log.info("forgot %d conversation drafts left unfinished", forgotten)
 
 
 def settle_startup_heap() -> None:

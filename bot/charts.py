@@ -5,10 +5,12 @@ Two choices carry the rest:
 - Matplotlib's object-oriented API on an Agg canvas (`Figure`, never `pyplot`): pyplot keeps
   global figure state that leaks and is not thread-safe, and the bot renders charts in
   worker threads (`asyncio.to_thread`) so the event loop keeps answering.
-- The Chinese font comes from the `mplfonts` wheel's own files, registered with matplotlib's
-  font manager once. Servers rarely have CJK system fonts, and without one every name would
-  render as a row of boxes; we neither rely on the system nor download anything. The font
-  is set per text (not through global rcParams), so rendering has no global side effects.
+- The Chinese font ships inside the package (bot/fonts/: a 5 MB OFL subset of Noto Sans CJK SC
+  with every ideograph of U+4E00-U+9FFF), registered with matplotlib's font manager once.
+  Servers rarely have CJK system fonts, and without one every name would render as a row of
+  boxes; we neither rely on the system nor download anything. A CJK font the system does have
+  stands behind it for the rare character it lacks (an extension-A name). The font is set per
+  text (not through global rcParams), so rendering has no global side effects.
 
 The image is 1080 px wide and grows 44 px a person; a unit of 50 stays under 2560 px high,
 the largest size Telegram keeps for photos, so names are not scaled down on delivery.
@@ -16,11 +18,11 @@ the largest size Telegram keeps for photos, so names are not scaled down on deli
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import threading
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from matplotlib import font_manager
@@ -58,36 +60,27 @@ TEXT_COLOUR = "#1f2933"
 MUTED_COLOUR = "#5f6b7a"
 BAR_HEIGHT = 0.62
 
-# Preference order among the fonts mplfonts ships: a sans-serif with full Simplified Chinese
-# coverage first (it also has Latin digits), SimHei as a last resort.
-_FONT_PREFERENCE = (
-    "NotoSansCJKsc-Regular.otf",
-    "SourceHanSansSC-Regular.otf",
-    "NotoSansMonoCJKsc-Regular.otf",
-    "SourceHanMonoSC-Regular.otf",
-    "SimHei.ttf",
+FONT_FILE = "CadrebotSansSC-Regular.otf"  # bot/fonts/make_subset.py made it
+# System CJK fonts that, when installed, cover what the shipped subset lacks; only those the
+# font manager knows are named, so an absent one logs no "font family not found".
+SYSTEM_CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei",
+    "Microsoft YaHei", "PingFang SC", "SimHei",
 )
 _FONT_LOCK = threading.Lock()
 
 
 class FontUnavailable(RuntimeError):
-    """The mplfonts package (a declared dependency) is missing or ships no CJK font."""
+    """The package was installed without its font file (bot/fonts/ missing from the wheel)."""
 
 
 @cache
 def cjk_font_path() -> Path:
-    """The CJK font file inside the installed mplfonts package, found without importing it
-    (its __init__ pulls in extra modules and nothing from it is needed but the file).
-    """
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise FontUnavailable("the mplfonts package is not installed (pip install mplfonts)")
-    font_dirs = [Path(location) / "fonts" for location in spec.submodule_search_locations]
-    for name in _FONT_PREFERENCE:
-        for folder in font_dirs:
-            if (folder / name).is_file():
-                return folder / name
-    raise FontUnavailable(f"no CJK font found in {', '.join(map(str, font_dirs))}")
+    """The CJK font file shipped inside the package."""
+    path = Path(str(resources.files("bot") / "fonts" / FONT_FILE))
+    if not path.is_file():
+        raise FontUnavailable(f"{path}: the chart font is missing; reinstall cadrebot (pip install .)")
+    return path
 
 
 def cjk_font_family() -> str:
@@ -101,6 +94,13 @@ def _register_font() -> str:
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return FontProperties(fname=str(path)).get_name()
+
+
+@cache
+def fallback_families() -> tuple[str, ...]:
+    """The system CJK fonts present (for characters the subset lacks), then DejaVu Sans."""
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    return (*(family for family in SYSTEM_CJK_FAMILIES if family in known), "DejaVu Sans")
 
 
 def chart_height_px(people_count: int) -> int:
@@ -142,10 +142,11 @@ def unit_progress_figure(digest: UnitDigest, *, credit_name: str = "学时") -> 
 
 
 class _Fonts:
-    """FontProperties in the CJK family (DejaVu Sans behind it for any glyph it lacks)."""
+    """FontProperties in the CJK family (system CJK fonts, then DejaVu Sans, behind it for any
+    glyph it lacks: matplotlib falls back glyph by glyph along the list)."""
 
     def __init__(self, family: str) -> None:
-        self.families = [family, "DejaVu Sans"]
+        self.families = [family, *fallback_families()]
 
     def at(self, size: float) -> FontProperties:
         return FontProperties(family=self.families, size=size)

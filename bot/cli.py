@@ -14,7 +14,6 @@ from typing import TextIO
 from bot.config import Config, ConfigError, load_config
 from bot.services import KnowledgeBaseError, check_knowledge
 from db.migrate import upgrade
-from db.roster import RosterError, parse_roster
 
 NO_TOKEN_LINE = "No TELEGRAM_BOT_TOKEN set: starting the offline console on demo data (未设置令牌，进入离线控制台)."
 NO_TOKEN_NO_TERMINAL_LINE = (
@@ -41,26 +40,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot import admin_cli
     from knowledge import commands as kb_commands
 
     parser = argparse.ArgumentParser(prog="cadrebot", description="组工学习助手 (cadrebot)")
     sub = parser.add_subparsers(title="commands")
     sub.add_parser("run", help="start the bot (offline console when no token is set)").set_defaults(func=cmd_run)
     sub.add_parser("console", help="chat with the bot offline, on demo data").set_defaults(func=cmd_console)
+    init = sub.add_parser("init", help="write a commented config.yaml and the knowledge base into a folder to run from")
+    init.add_argument("dir", type=Path, help="the folder (created if missing)")
+    init.add_argument("--force", action="store_true", help="replace an existing config.yaml (knowledge folders are kept)")
+    init.set_defaults(func=cmd_init)
 
     db = sub.add_parser("db", help="database").add_subparsers(title="db commands")
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
-    roster = sub.add_parser("roster", help="people and roles").add_subparsers(title="roster commands")
-    importer = roster.add_parser("import", help="import a roster file (.csv or .yaml)")
-    importer.add_argument("file", type=Path)
-    importer.set_defaults(func=cmd_roster_import)
-    invites = roster.add_parser("invites", help="list invite codes and links")
-    invites.add_argument("--format", choices=("csv", "table"), default="table")
-    invites.add_argument("--all", action="store_true", help="include people who have already joined")
-    invites.set_defaults(func=cmd_roster_invites)
+    admin_cli.register(sub)  # roster import / invites, audit
 
-    kb_commands.register(sub, lambda: load_config().knowledge, lambda paths: [load_config().resolve(p) for p in paths])
+    kb_commands.register(sub, lambda: load_config().knowledge, lambda paths: [load_config().resolve_knowledge(p) for p in paths])
     return parser
 
 
@@ -127,73 +124,24 @@ def _console(config: Config) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from bot.scaffold import InitError, init_instance
+
+    try:
+        done = init_instance(args.dir, force=args.force)
+    except InitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(done))
+    print(f"next: cd {args.dir} && cadrebot kb check; then see docs/operations.md (first start)")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     config = load_config()
     upgrade(config.database_url)
     print(f"database is up to date: {_safe_url(config.database_url)}")
     return 0
-
-
-def cmd_roster_import(args: argparse.Namespace) -> int:
-    from bot import texts
-    from db import people
-
-    config = load_config()
-    try:
-        rows = parse_roster(args.file.name, args.file.read_bytes())
-    except FileNotFoundError:
-        print(f"{args.file}: file not found", file=sys.stderr)
-        return 1
-    except RosterError as error:
-        print(f"{args.file}: {texts.roster_error(error)}; nothing imported", file=sys.stderr)
-        return 1
-    upgrade(config.database_url)
-
-    async def apply() -> people.ImportSummary:
-        async with _database(config) as db, db.session() as session:
-            summary = await people.import_roster(session, rows)
-            await session.commit()
-            return summary
-
-    summary = asyncio.run(apply())
-    print(
-        f"imported {len(rows)} people: {summary.created} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged, {summary.deactivated} deactivated, {summary.reactivated} reactivated"
-    )
-    return 0
-
-
-def cmd_roster_invites(args: argparse.Namespace) -> int:
-    from bot.invites import invites_csv, invites_table
-    from db import people
-
-    config = load_config()
-    upgrade(config.database_url)
-
-    async def fetch() -> list:
-        async with _database(config) as db, db.session() as session:
-            return await people.pending_invites(session, include_used=args.all)
-
-    persons = asyncio.run(fetch())
-    render = invites_csv if args.format == "csv" else invites_table
-    text = render(persons, config.bot.username)
-    print(text, end="" if text.endswith("\n") else "\n")
-    return 0
-
-
-class _database:
-    """An engine for one CLI command, disposed when it is done."""
-
-    def __init__(self, config: Config) -> None:
-        from db.engine import Database
-
-        self.db = Database(config.database_url)
-
-    async def __aenter__(self):  # type: ignore[no-untyped-def]
-        return self.db
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.db.dispose()
 
 
 def _safe_url(url: str) -> str:

@@ -33,11 +33,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("digest", "查看学习周报（含进度图）", SUPERVISOR_OR_ADMIN, "/digest、/digest 上周 或 /digest 日期"),
     Command("report", "查看某位同志的学习和谈话情况", SUPERVISOR_OR_ADMIN, "/report 姓名"),
     Command("export", "导出学习与谈话记录（Excel）", SUPERVISOR_OR_ADMIN, "/export、/export 2025 或 /export 上周"),
+    Command("me", "查看我绑定的身份", EVERYONE),
     Command("cancel", "取消当前操作", EVERYONE),
     Command("gaps", "查看没答上和被点 👎 的问题", ADMIN, "/gaps 天数"),
     Command("reload", "重新加载知识库", ADMIN),
-    Command("invites", "导出尚未绑定人员的邀请码", ADMIN),
+    Command("invites", "导出邀请码，或为一人重新生成（原码作废）", ADMIN, "/invites 或 /invites renew 编号"),
+    Command("unbind", "解除某人的账号绑定并生成新邀请码", ADMIN, "/unbind 编号或姓名"),
     Command("void", "作废一条学习记录", ADMIN, "/void 记录编号 原因"),
+    Command("audit", "查看操作记录（谁在何时做了什么）", ADMIN, "/audit 或 /audit 30"),
 )
 
 # What someone who has not joined sees in the menu.

@@ -7,6 +7,7 @@ what is expected, because a bot that starts half-configured fails later, far fro
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,12 @@ from bot.schedule_config import DEFAULT_TALK_TOPICS, DigestSettings, ReminderSet
 from knowledge.settings import KnowledgeSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+# In a checkout the shipped config is the config.yaml at its root; an installed wheel carries a
+# copy as bot/config.default.yaml (setup.py), which `cadrebot init` writes out for an operator.
+FROM_CHECKOUT = (PROJECT_ROOT / "config.yaml").is_file() and (PROJECT_ROOT / "pyproject.toml").is_file()
+DEFAULT_CONFIG = (
+    PROJECT_ROOT / "config.yaml" if FROM_CHECKOUT else Path(str(resources.files("bot") / "config.default.yaml"))
+)
 
 
 class ConfigError(Exception):
@@ -170,6 +176,26 @@ class StudySettings(_Strict):
         return activity.name if activity else key
 
 
+class ConversationSettings(_Strict):
+    """How long a multi-step flow waits for the person (bot/flows.py). Past its time a draft is
+    dropped and the person told so once; talk notes arriving late are refused, never taken
+    for a question, for `late_notes_hours` after the notes step closed."""
+
+    timeout_minutes: int = Field(10, ge=1, le=24 * 60, description="a /study draft, a /talk topic, a reason asked")
+    notes_minutes: int = Field(30, ge=1, le=24 * 60, description="the notes step after 已谈")
+    late_notes_hours: int = Field(24, ge=1, le=24 * 7, description="after it, text is not taken for a question")
+
+
+class RosterSettings(_Strict):
+    """Roster imports (handlers/roster.py, `cadrebot roster import`): always previewed first."""
+
+    # A full list that would deactivate more than this share of the active people says so
+    # prominently in its preview: it is probably a partial list sent as a whole one.
+    deactivate_warning_share: float = Field(0.2, ge=0, le=1)
+    # How long a preview's buttons stay good; after it the admin is asked to upload again.
+    preview_hours: float = Field(24, gt=0, le=24 * 30)
+
+
 class Config(_Strict):
     timezone: str = "Asia/Shanghai"
     bot: BotSettings = BotSettings()
@@ -179,6 +205,8 @@ class Config(_Strict):
     reminders: ReminderSettings = ReminderSettings()
     talks: TalkSettings = TalkSettings(topics=DEFAULT_TALK_TOPICS)
     digest: DigestSettings = DigestSettings()
+    roster: RosterSettings = RosterSettings()
+    conversations: ConversationSettings = ConversationSettings()
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
 
@@ -200,13 +228,23 @@ class Config(_Strict):
         candidate = Path(path)
         return candidate if candidate.is_absolute() else self.base_dir / candidate
 
+    def resolve_knowledge(self, path: str | Path) -> Path:
+        """A knowledge path from the config: like `resolve`, except that a relative path under
+        knowledge/ (the shipped `knowledge/base`, `knowledge/synonyms`) missing beside the config
+        file is the package's own copy, so an installed package run anywhere still has its base.
+        An absolute path is never replaced: a folder that was named and is missing is an error."""
+        resolved = self.resolve(path)
+        if resolved.exists() or Path(path).is_absolute():
+            return resolved
+        return packaged_knowledge(path) or resolved
+
     @property
     def knowledge_paths(self) -> list[Path]:
-        return [self.resolve(p) for p in self.knowledge.paths]
+        return [self.resolve_knowledge(p) for p in self.knowledge.paths]
 
     @property
     def synonym_paths(self) -> list[Path]:
-        return [self.resolve(p) for p in self.knowledge.synonyms]
+        return [self.resolve_knowledge(p) for p in self.knowledge.synonyms]
 
     @property
     def database_url(self) -> str:
@@ -223,12 +261,24 @@ def absolutize_sqlite_url(url: str, base_dir: Path) -> str:
     return url
 
 
+def packaged_knowledge(path: str | Path) -> Path | None:
+    """`knowledge/<rest>` inside the installed knowledge package, when it is there."""
+    parts = Path(path).parts
+    if len(parts) < 2 or parts[0] != "knowledge":
+        return None
+    shipped = resources.files("knowledge").joinpath(*parts[1:])
+    return Path(str(shipped)) if shipped.is_dir() or shipped.is_file() else None
+
+
 def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """$CADREBOT_CONFIG, else config.yaml in the current folder, else (in a checkout only) the
+    checkout's. An installed package never falls back to its own copy: relative paths would
+    then put the database inside site-packages."""
     env = os.environ if env is None else env
     if env.get("CADREBOT_CONFIG"):
         return Path(env["CADREBOT_CONFIG"]).resolve()
     local = Path.cwd() / "config.yaml"
-    return local if local.exists() else DEFAULT_CONFIG
+    return local if local.exists() or not FROM_CHECKOUT else DEFAULT_CONFIG
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -247,7 +297,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (set CADREBOT_CONFIG or create config.yaml)") from None
+        raise ConfigError(f"{path}: config file not found (set CADREBOT_CONFIG, or write one with `cadrebot init DIR`)") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.config import Config
 from bot.local_chat import LocalChat, LocalUser
 from bot.local_request import BotMessage, LocalRequest
+from bot.notes_key import NotesKeyError, console_cipher, prepare_notes
 from bot.services import make_services
 from bot import texts
 from bot.texts import role_list
@@ -40,7 +41,8 @@ class Console:
         self.config = config
         self.out = out
         self.demo_url = f"sqlite:///{config.resolve(DEMO_DATABASE)}"
-        self.services = make_services(config, database_url=self.demo_url)
+        notes, self.new_key_file = console_cipher(config)
+        self.services = make_services(config, database_url=self.demo_url, notes=notes)
         self.request = LocalRequest(bot_username=config.bot.username)
         self.app = build_application(self.services, request=self.request)
         self.chat = LocalChat(self.app, self.request)
@@ -51,6 +53,15 @@ class Console:
 
     async def open(self) -> None:
         upgrade(self.demo_url)
+        if self.new_key_file is not None:
+            self._print(texts.CONSOLE_NOTES_KEY_MADE.format(path=self.new_key_file))
+        try:
+            await prepare_notes(self.services.db, self.services.notes)
+        except NotesKeyError:
+            raise NotesKeyError(
+                f"{self.config.resolve(DEMO_DATABASE)}: the demo's talk notes were written with another key; "
+                "delete the file to start the demo afresh"
+            ) from None
         await self.app.initialize()
         await self._seed_demo()
         first = await self._find_person("1001")

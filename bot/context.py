@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from db.models import Person
+from db.models import FlowState, Person
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -26,6 +26,9 @@ class UpdateScope:
     session: AsyncSession
     person: Person | None = None
     failed: bool = False
+    # The speaker's multi-step flow, read from the database by the gate for this update
+    # (bot/flows.py); handler filters look at it, so it is never stale across instances.
+    flow: FlowState | None = None
 
 
 _current_scope: ContextVar[UpdateScope | None] = ContextVar("cadrebot_update_scope", default=None)

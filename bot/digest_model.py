@@ -79,6 +79,9 @@ class OrgDigest:
     week_end: date
     year: int
     units: tuple[OrgRow, ...]
+    # Who may have missed a scheduled message in the last 7 days: one name per delivery whose
+    # request was on the wire when its answer was lost (never resent, to send nothing twice).
+    uncertain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

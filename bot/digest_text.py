@@ -159,8 +159,18 @@ def _org_head(digest: OrgDigest, credit_name: str) -> list[str]:
             unreachable=sum(u.unreachable for u in units),
         ),
         texts.ORG_DIGEST_LEGEND,
+        *([uncertain_line(digest.uncertain)] if digest.uncertain else []),
         "",
     ]
+
+
+def uncertain_line(names: Sequence[str], shown: int = 5) -> str:
+    """`❔ 过去 7 天有 2 条定时消息未能确认送达…：张明、李华`: who may have missed one."""
+    unique = list(dict.fromkeys(names))
+    listed = texts.ORG_DIGEST_NAME_SEPARATOR.join(unique[:shown])
+    if len(unique) > shown:
+        listed += texts.ORG_DIGEST_MORE_PEOPLE.format(count=len(unique))
+    return texts.ORG_DIGEST_UNCERTAIN.format(count=len(names), names=listed)
 
 
 def _page(head: list[str], body: list[str], index: int, count: int) -> str:

@@ -16,9 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.digest_model import OrgDigest, OrgRow, PersonRow, UnitDigest, classify
 from bot.progress import current_period, target_for
 from bot.services import Services
-from db import credits, people, talks
+from db import credits, deliveries, people, talks
 from db.people import PersonFacts
 from db.periods import pro_rata
+
+
+# The admins' digest counts the scheduled messages of the last 7 days whose fate is unknown:
+# from one weekly digest to the next, each counted once.
+UNCERTAIN_WINDOW = timedelta(days=7)
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -81,10 +86,13 @@ async def org_digest(session: AsyncSession, services: Services, week_start: date
     for row in rows:
         by_unit[unit_of[row.person_id]].append(row)
     week_end = week_start + timedelta(days=6)
+    now = services.now()
+    uncertain = await deliveries.uncertain_between(session, now - UNCERTAIN_WINDOW, now)
     return OrgDigest(
         week_start=week_start, week_end=week_end,
         year=current_period(services.config.study, as_of(week_end, today)).label,
         units=tuple(_org_row(unit, members) for unit, members in sorted(by_unit.items())),
+        uncertain=tuple(row.name for row in uncertain),
     )
 
 

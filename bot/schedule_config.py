@@ -113,9 +113,17 @@ class ReminderSettings(_Strict):
     tick_seconds: float = Field(30, ge=1, le=300)
     lease_seconds: float = Field(45, ge=5, le=600)
     concurrency: int = Field(20, ge=1, le=100, description="messages in flight at once during a fan-out")
-    journal_dir: str = Field("data", description="where the local sent journal lives (relative to the config file)")
     schedules: tuple[ReminderSchedule, ...] = ()
     holidays: Holidays = Holidays()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_journal_dir(cls, data: object) -> object:
+        """`journal_dir` named the local send journal, gone since the database records every
+        send: a config file that still has it loads as before."""
+        if isinstance(data, dict) and "journal_dir" in data:
+            data = {key: value for key, value in data.items() if key != "journal_dir"}
+        return data
 
     @model_validator(mode="after")
     def _unique_keys(self) -> ReminderSettings:

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.config import Config
 from db.engine import Database
 from db.models import utcnow
+from db.notes_crypto import NotesCipher
 from knowledge.lexicon import load_lexicon
 from knowledge.loader import LoadResult, load_base
 from knowledge.store import KnowledgeStore
@@ -26,6 +27,8 @@ class Services:
     knowledge: KnowledgeStore
     # Tests replace the clock to drive time; everything asks it instead of datetime.now().
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Talk notes are encrypted with it (bot/notes_key.py); None: notes cannot be written.
+    notes: NotesCipher | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -65,9 +68,9 @@ def load_knowledge(config: Config) -> KnowledgeStore:
     return store
 
 
-def make_services(config: Config, database_url: str | None = None) -> Services:
+def make_services(config: Config, database_url: str | None = None, notes: NotesCipher | None = None) -> Services:
     """Load the knowledge base named by the config (refusing one that cannot be served), then
-    open the database."""
+    open the database. `notes` is the talk-notes cipher (bot/notes_key.py)."""
     knowledge = load_knowledge(config)
     db = Database(database_url or config.database_url, echo=config.database.echo)
-    return Services(config=config, db=db, knowledge=knowledge)
+    return Services(config=config, db=db, knowledge=knowledge, notes=notes)

@@ -17,6 +17,7 @@ import cn2an
 from rapidfuzz import fuzz
 
 from bot.config import UNIT_MAX_AMOUNT, ActivitySettings
+from bot.ids import parse_id
 
 
 @dataclass(frozen=True)
@@ -298,5 +299,4 @@ def split_one_line(words: list[str]) -> OneLine:
 
 def parse_record_id(text: str) -> int | None:
     """`12` or `#12`; None for anything else, including ids too long for the column."""
-    digits = text.strip().removeprefix("#")
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
+    return parse_id(text.strip().removeprefix("#"))

@@ -6,7 +6,8 @@ stays consistent and a wording fix is one edit.
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime, tzinfo
 
 from bot.study_input import StudyInputError
 from db.roster import RosterError
@@ -33,7 +34,10 @@ START_INACTIVE_CODE = "该邀请码对应的人员已停用，无法绑定。如
 HELP_HEADER = "{name}，您可以使用以下功能："
 HELP_USAGE = "　　例：{usage}"
 HELP_FOOTER = "也可以直接输入问题，例如「三会一课多久开一次」。"
-HELP_ADMIN_FOOTER = "管理员还可以直接把人员名单（.csv 或 .yaml）或知识库文件（含 entries: 的 .yaml）发给我，我会校验后导入。"
+HELP_ADMIN_FOOTER = (
+    "管理员还可以直接把人员名单（.xlsx、.csv 或 .yaml）或知识库文件（含 entries: 的 .yaml）发给我："
+    "名单先显示导入预览，确认后才导入；知识库文件校验后生效。"
+)
 
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
@@ -45,25 +49,180 @@ BUTTON_EXPIRED = "这个按钮已失效，请重新操作。"
 
 UPLOAD_NOT_ADMIN = "只有管理员可以上传文件。"
 UPLOAD_TOO_LARGE = "文件太大（{size}），上限为 {limit}。请检查后重新上传。"
-UPLOAD_UNKNOWN_KIND = "无法识别这个文件。名单请上传 .csv 或 .yaml 文件；知识库请上传含 entries: 的 .yaml 文件。"
-ROSTER_IMPORTED = (
-    "名单导入完成：新增 {created} 人，更新 {updated} 人，未变 {unchanged} 人，"
-    "停用 {deactivated} 人，恢复 {reactivated} 人。\n邀请码清单见附件，请分发给尚未绑定的同志。"
-)
-ROSTER_FAILED = "名单未导入（没有做任何修改）：{error}"
+UPLOAD_UNKNOWN_KIND = "无法识别这个文件。名单请上传 .xlsx、.csv 或 .yaml 文件；知识库请上传含 entries: 的 .yaml 文件。"
 INVITES_CAPTION = "尚未绑定的人员邀请码（共 {count} 人）"
 INVITES_NONE = "所有在册人员都已完成绑定。"
 
+# --- roster imports: preview, then the admin's choice (handlers/roster.py) ---------------------
+IMPORT_MODE_NAMES = {"full": "完整名单", "update": "仅新增和修改"}
+ROSTER_IMPORTED = (
+    "名单已按「{mode}」导入：新增 {created} 人，更新 {updated} 人，未变 {unchanged} 人，"
+    "停用 {deactivated} 人，重新启用 {reactivated} 人。\n邀请码清单见附件，请分发给尚未绑定的同志。"
+)
+ROSTER_FAILED = "名单未导入（没有做任何修改）：{error}"
+ROSTER_FAILED_MANY = "名单未导入（没有做任何修改），共发现 {count} 处问题，请一并修改后重新上传："
+ROSTER_PREVIEW_HEADER = "📋 名单导入预览：{filename}，共 {count} 人。\n尚未导入，没有做任何修改。"
+ROSTER_PREVIEW_COUNTS = "新增 {created} 人，更新 {updated} 人，未变 {unchanged} 人，重新启用 {reactivated} 人。"
+ROSTER_PREVIEW_FULL = "按「完整名单」导入：停用名单中没有的 {count} 人：{names}。"
+ROSTER_PREVIEW_FULL_NONE = "按「完整名单」导入：不停用任何人。"
+ROSTER_PREVIEW_UPDATE = "按「仅新增和修改」导入：不停用任何人，名单中没有的 {count} 人保持不变。"
+ROSTER_PREVIEW_SAME = "名单已包含全部在册人员，两种导入方式结果相同。"
+ROSTER_PREVIEW_KEPT = {
+    "uploader": "{name}（{id}）不在名单中，但不会被停用：上传名单的管理员本人始终保留。",
+    "last_admin": "{name}（{id}）不在名单中，但不会被停用：名单中没有管理员，保留现有管理员，以免无人能管理本助手。",
+}
+ROSTER_PREVIEW_SHARE_WARNING = (
+    "⚠️ **注意：按完整名单导入将停用 {count} 人，占现有在册 {active} 人的 {percent}%（提醒线 {limit}%）。"
+    "如果这只是部分名单，请选择「仅新增和修改」。**"
+)
+ROSTER_PREVIEW_EMPTY_UNIT = "⚠️ 分管单位「{unit}」（{name}，{id}）没有任何人员，请核对单位名称是否写得一致。"
+ROSTER_PREVIEW_EMPTY_UNIT_FULL = "⚠️ 按完整名单导入后，分管单位「{unit}」（{name}，{id}）将没有任何人员。"
+ROSTER_PREVIEW_UPLOADER_DEMOTED = "⚠️ 名单中您本人的角色不含管理员：导入后您将不能再使用管理员功能。"
+ROSTER_PREVIEW_CHOOSE = "请选择导入方式（{hours} 小时内有效）："
+ROSTER_PREVIEW_CONFIRM = "请确认导入（{hours} 小时内有效）："
+ROSTER_NAME = "{name}（{id}）"
+ROSTER_NAME_SEPARATOR = "、"
+ROSTER_NAMES_MORE = "……另有 {count} 人"
+ROSTER_WARNINGS_MORE = "……另有 {count} 条提示"
+ROSTER_BUTTON_FULL = "按完整名单导入（停用 {count} 人）"
+ROSTER_BUTTON_UPDATE = "仅新增和修改"
+ROSTER_BUTTON_APPLY = "确认导入"
+ROSTER_BUTTON_CANCEL = "取消"
+ROSTER_REFUSED_NO_ADMIN = (
+    "名单未导入（没有做任何修改）：按这份名单导入后，将没有任何在用的管理员，无人能再管理本助手。"
+    "请在名单中保留至少一名管理员（角色填「管理员」或 admin）后重新上传。"
+)
+ROSTER_CANCELLED = "已取消：名单未导入，没有做任何修改。"
+ROSTER_UPLOAD_GONE = "这份名单的预览已失效，没有做任何修改。如需导入，请重新上传名单文件。"
+ROSTER_UPLOAD_DECIDED = {
+    "full": "这份名单已经按「完整名单」导入过了，不会重复导入。",
+    "update": "这份名单已经按「仅新增和修改」导入过了，不会重复导入。",
+    "cancelled": "这份名单已经取消导入了。如需导入，请重新上传。",
+}
+ROSTER_PLAN_CHANGED = "在册人员在预览之后有了变化，上面是按现在的情况重新生成的预览，请核对后再选择。"
+
+# --- accounts: /me, /unbind, /invites renew (handlers/accounts.py, handlers/roster.py) -----------
+ME = "您在本助手中绑定的身份：\n姓名：{name}\n编号：{id}\n单位：{unit}\n角色：{roles}{level}\n如信息有误，请联系本单位管理员。"
+ME_LEVEL = "\n职级：{level}"
+ACCOUNT_NOT_FOUND = "没有找到「{name}」。请核对姓名或编号。"
+ACCOUNT_AMBIGUOUS = "有 {count} 位人员叫「{name}」，请用编号："
+ACCOUNT_AMBIGUOUS_LINE = "{command} {id}（{unit}{state}）"
+ACCOUNT_STATE_INACTIVE = "，已停用"
+ACCOUNT_STATE_UNBOUND = "，未绑定"
+UNBIND_USAGE = (
+    "用法：/unbind 编号或姓名，例如：/unbind C01。\n"
+    "解除后，此人原来的 Telegram 账号不能再使用本助手，原邀请码作废，并生成新的邀请码。"
+)
+UNBIND_REFUSED_SELF = "不能解除您本人的绑定。如需更换账号，请由另一位管理员操作。"
+UNBIND_REFUSED_LAST_ADMIN = (
+    "不能解除：{name}（{id}）是目前唯一已绑定的管理员，解除后将无人能在对话中管理本助手。"
+    "请先让另一位管理员完成绑定。"
+)
+UNBIND_NOT_BOUND = (
+    "{name}（{id}）尚未绑定 Telegram 账号，无需解除。"
+    "如邀请码发错了人，请发送 /invites renew {id}：原邀请码立即作废，并生成新的。"
+)
+UNBIND_CONFIRM = (
+    "请确认：解除 {name}（{id}，{unit}，{roles}）与当前 Telegram 账号的绑定。\n"
+    "解除后，这个 Telegram 账号不能再使用本助手；原邀请码作废，生成新的邀请码，由本人重新绑定。"
+    "学习记录、谈话记录和提醒设置都会保留。"
+)
+UNBIND_BUTTON = "确认解除绑定"
+UNBIND_CANCEL_BUTTON = "取消"
+UNBIND_CANCELLED = "已取消，绑定保持不变。"
+UNBIND_DONE = (
+    "已解除 {name}（{id}）的绑定：原 Telegram 账号已不能再使用本助手，原邀请码已作废。\n"
+    "新邀请码：{code}\n{link}请只发给本人，用新邀请码重新绑定。"
+)
+UNBIND_STALE = "这个按钮已失效：绑定情况已有变化。如仍需解除，请重新发送 /unbind 编号。"
+UNBIND_TOLD = "您的 Telegram 账号已由管理员解除与「组工学习助手」的绑定，不能再使用本助手。如有疑问，请联系本单位管理员。"
+INVITE_LINK_LINE = "邀请链接：{link}\n"
+INVITES_USAGE = (
+    "用法：/invites 导出尚未绑定人员的邀请码；/invites renew 编号或姓名 为一人重新生成邀请码"
+    "（原邀请码立即作废，用于邀请码发错人或泄露时）。"
+)
+RENEW_DONE = "已为 {name}（{id}）生成新邀请码：{code}\n{link}原邀请码已作废，不能再使用。请只发给本人。"
+RENEW_BOUND = (
+    "{name}（{id}）已经绑定，邀请码已经用过了。如需换绑新的 Telegram 账号，"
+    "请发送 /unbind {id}：解除后会自动生成新邀请码。"
+)
+RENEW_INACTIVE = "{name}（{id}）已停用，不能生成邀请码。如需恢复，请在名单中重新导入此人。"
+
+# --- the audit log: /audit (handlers/audit.py) -----------------------------------------------
+AUDIT_BAD_DAYS = "天数应为 1 到 365 之间的整数，例如：/audit 30"
+AUDIT_HEADER = "🗂 操作记录（近 {days} 天，新的在前，第 {page} 页）："
+AUDIT_LINE = "{when} {actor}：{action}{detail}"
+AUDIT_NONE = "近 {days} 天没有操作记录。"
+AUDIT_CLI_ACTOR = "命令行"
+AUDIT_NEWER = "◀ 较新"
+AUDIT_OLDER = "更早 ▶"
+AUDIT_ACTIONS = {
+    "roster.import": "导入名单",
+    "people.unbind": "解除绑定",
+    "invites.export": "导出邀请码",
+    "invites.renew": "重新生成邀请码",
+    "study.void": "作废学习记录",
+    "study.reject": "退回学习记录",
+    "study.fix_accept": "同意更正并作废记录",
+    "study.fix_decline": "不同意更正记录",
+    "kb.upload": "上传知识库文件",
+    "kb.reload": "重新加载知识库",
+    "kb.alternate_added": "添加备选问法",
+    "kb.out_of_scope": "标记不在知识库范围",
+}
+_AUDIT_DETAILS = {
+    "roster.import": "「{mode_name}」{file}，新增 {created}、更新 {updated}、停用 {deactivated}、重新启用 {reactivated}",
+    "people.unbind": "{name}（{person}）",
+    "invites.export": "{count} 人",
+    "invites.renew": "{name}（{person}）",
+    "study.void": "#{record}（{person}）",
+    "study.reject": "#{record}（{person}）",
+    "study.fix_accept": "#{record}（{person}）",
+    "study.fix_decline": "#{record}（{person}）",
+    "kb.upload": "{file}，{entries} 条",
+    "kb.reload": "{entries} 条",
+    "kb.alternate_added": "「{text}」→ {entry}",
+    "kb.out_of_scope": "「{text}」",
+}
+AUDIT_DETAIL_CHARS = 60
+
+
+def audit_detail(action: str, detail: str) -> str:
+    """An entry's detail in a few words; the stored text, shortened, when it is not the JSON
+    the action usually carries (an older row, or a feature that logs plain text)."""
+    try:
+        data = json.loads(detail) if detail.startswith("{") else None
+    except ValueError:
+        data = None
+    template = _AUDIT_DETAILS.get(action)
+    if isinstance(data, dict) and template:
+        values = {**data, "mode_name": IMPORT_MODE_NAMES.get(str(data.get("mode")), "")}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            pass
+    text = detail.strip()
+    return text if len(text) <= AUDIT_DETAIL_CHARS else text[: AUDIT_DETAIL_CHARS - 1] + "…"
+
 _ROSTER_PROBLEMS = {
     "too_large": "文件超过 5 MB",
-    "not_utf8": "文件不是 UTF-8 编码（请在 Excel 中另存为「CSV UTF-8」）",
-    "unknown_format": "只支持 .csv、.yaml 或 .yml 文件",
+    "not_utf8": "文件不是 UTF-8 编码（请在 Excel 中另存为「CSV UTF-8」，或直接上传 .xlsx）",
+    "unknown_format": "只支持 .xlsx、.csv、.yaml 或 .yml 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）",
+    "bad_xlsx": "无法读取这个 .xlsx 文件：文件可能已损坏，或不是 Excel 工作簿",
+    "empty_sheet": "第一个工作表「{value}」是空的：第一行应为表头（工号、姓名、单位、角色……），下面每行一人",
+    "merged_header": "表头有合并单元格（{value}）：请取消合并，每列写一个列名",
+    "merged_cells": "有合并单元格（{value}）：请取消合并，并把每个单元格填写完整",
+    "blank_column": "这一列没有列名",
+    "duplicate_column": "这一列与前面的列是同一项（如同时有「工号」和「编号」），请只保留一列",
     "empty": "文件中没有人员",
     "bad_yaml": "YAML 格式有误",
     "yaml_not_list": "YAML 文件应是人员列表（每项含 id、name、unit、roles）",
     "yaml_item_not_mapping": "这一项不是「字段: 值」的形式",
-    "unknown_column": "不认识的列名（可用列：id、name、unit、roles、supervises、target、level）",
-    "missing_column": "缺少必需的列",
+    "unknown_column": (
+        "不认识的列名（可用列：工号/编号、姓名、单位/部门、角色、分管单位、年度目标、职级，"
+        "或 id、name、unit、roles、supervises、target、level）"
+    ),
+    "missing_column": "缺少必需的列（也可写作「{value}」）",
     "too_many_cells": "这一行的单元格比表头多（是否有多余的逗号？）",
     "required": "不能为空",
     "bad_id": "id 不能含空格，且不超过 64 个字符",
@@ -78,15 +237,34 @@ _ROSTER_PROBLEMS = {
 
 
 def roster_error(error: RosterError) -> str:
-    """One line naming the row and column of the problem, the way a spreadsheet user counts."""
+    """One line naming the row and column of the problem, the way a spreadsheet user counts:
+    「第 3 行，「角色」列（D3）：…」."""
     where = []
     if error.row is not None:
         where.append(f"第 {error.row} 行")
     if error.column:
         where.append(f"「{error.column}」列")
-    problem = _ROSTER_PROBLEMS.get(error.code, error.code)
-    value = f"（{error.value}）" if error.value else ""
-    return f"{'，'.join(where) + '：' if where else ''}{problem}{value}"
+    place = "，".join(where)
+    if error.cell:
+        place += f"（{error.cell}）" if error.column else f"（单元格 {error.cell}）"
+    template = _ROSTER_PROBLEMS.get(error.code, error.code)
+    if "{value}" in template:
+        problem = template.format(value=error.value)
+    else:
+        problem = template + (f"（{error.value}）" if error.value else "")
+    return f"{place}：{problem}" if place else problem
+
+
+def roster_errors(error: RosterError) -> str:
+    """Every problem of a refused file, up to the kept ones, and how many more there are."""
+    problems = error.each()
+    if error.total == 1:
+        return ROSTER_FAILED.format(error=roster_error(problems[0]))
+    lines = [ROSTER_FAILED_MANY.format(count=error.total)]
+    lines += [f"{i}. {roster_error(p)}" for i, p in enumerate(problems, start=1)]
+    if error.total > len(problems):
+        lines.append(MORE_ERRORS.format(count=error.total - len(problems)))
+    return "\n".join(lines)
 
 
 def role_list(roles: frozenset[str] | set[str]) -> str:
@@ -242,17 +420,19 @@ STUDY_CANCEL_BUTTON = "取消"
 STUDY_RETRY_HINT = "\n请重新输入，或发送 /cancel 取消。"
 STUDY_SAVED = "已记录：{name} {amount}（+{credits}），{day}。\n{year} 年度累计 {total} / {target}{credit}。"
 STUDY_SAVED_PENDING = (
-    "已提交：{name} {amount}（{credits}），{day}，分管领导确认后计入。\n"
+    "已提交：{name} {amount}（{credits}），{day}，确认后计入。\n"
     "{year} 年度已计入 {total} / {target}{credit}。"
 )
-STUDY_PENDING_NO_SUPERVISOR = "\n目前还没有能确认这条记录的分管领导使用本助手，记录会保持待确认，请提醒分管领导加入。"
 STUDY_UNDO_BUTTON = "撤销"
 STUDY_ALREADY_RECORDED = "已记录过了，不会重复记录。"
 STUDY_UNDONE = "已撤销：{name} {amount}，{day}。\n{year} 年度累计 {total} / {target}{credit}。"
-STUDY_UNDO_TOO_LATE = "记录已超过 {hours} 小时，不能自行撤销。如需更正，请联系管理员作废（记录编号 #{id}）。"
+STUDY_UNDO_TOO_LATE = "记录已超过 {hours} 小时，不能自行撤销。如需更正，请发送 /fix {id} 说明，例如：/fix {id} 日期应为11月18日"
 STUDY_UNDO_ALREADY = "这条记录{status}，无需撤销。"
 STUDY_OVER_CAP = "超出每日上限：{name}每天最多 {cap}，{day}已记录 {logged}，最多还能记 {left}。"
 STUDY_OVER_CAP_FULL = "超出每日上限：{name}每天最多 {cap}，{day}已经记满了。"
+STUDY_DRAFT_DROPPED = "您未完成的学习登记已超过 {minutes} 分钟没有操作，已作废，没有保存任何记录。如需登记，请重新发送 /study。"
+STUDY_DRAFT_WAITING = "您的学习登记还没有完成，请接着填写："
+STUDY_CONFIRM_USE_BUTTONS = "请点「确认」保存这条记录，或点「取消」放弃。"
 
 _STUDY_PROBLEMS = {
     "amount_unreadable": "「{value}」不是有效的数量，请写数字，例如 2 或 1.5。",
@@ -268,7 +448,10 @@ _STUDY_PROBLEMS = {
     "note_too_long": "备注最多 {limit} 个字，请精简后再发。",
 }
 
-CREDITS_USAGE = "用法：/credits 查看本年度进度；/credits 2025 查看某一年；/credits export 导出全部记录。"
+CREDITS_USAGE = (
+    "用法：/credits 查看本年度进度；/credits 2025 查看某一年；/credits 记录 列出本年度全部记录；"
+    "/credits export 导出全部记录。"
+)
 CREDITS_HEADER = "📊 {name} · {year} 年度学习积分"
 CREDITS_RANGE = "（{start} 至 {end}）"
 CREDITS_TOTAL = "已计入 {total} / 目标 {target}{credit}"
@@ -297,10 +480,14 @@ REVIEW_APPROVE = "✅ 通过"
 REVIEW_REJECT = "↩️ 退回"
 REVIEW_APPROVED = "\n\n✅ 已通过（{by}）"
 REVIEW_REJECTED = "\n\n↩️ 已退回（{by}）"
-REVIEW_ALREADY = "这条记录已处理过了。"
+REVIEW_ALREADY = "记录 #{id} 已由{by}处理（{status}）。"
+REVIEW_ALREADY_NOBODY = "记录 #{id} 已处理过了（{status}）。"
 REVIEW_REFUSED = "抱歉，您无法处理这条记录。"
-REVIEW_TOLD_APPROVED = "您 {day} 的「{name}」{amount}已由{by}确认，计入 {credits}。"
-REVIEW_TOLD_REJECTED = "您 {day} 的「{name}」{amount}被{by}退回，未计入。如有疑问，请与{by}沟通。"
+REVIEW_TOLD_APPROVED = "您 {day} 的「{name}」{amount}（记录 #{id}）已由{by}确认，计入 {credits}。"
+REVIEW_TOLD_REJECTED = (
+    "您 {day} 的「{name}」{amount}（记录 #{id}）被{by}退回，未计入。\n原因：{reason}\n"
+    "如需补登，请按正确内容重新登记（/study）；如有疑问，请与{by}沟通。"
+)
 
 VOID_USAGE = "用法：/void 记录编号 原因，例如：/void 12 重复记录"
 VOID_NEEDS_REASON = "请写明作废原因（不超过 {limit} 字），例如：/void {id} 重复记录"
@@ -308,6 +495,100 @@ VOID_NOT_FOUND = "没有编号为 #{id} 的学习记录。"
 VOID_ALREADY = "记录 #{id} {status}，不计入积分，无需再作废。"
 VOID_DONE = "已作废记录 #{id}：{person} · {name} {amount} · {day}。\n原因：{reason}"
 VOID_TOLD = "您 {day} 的学习记录「{name}」{amount}已被管理员作废，不再计入。\n原因：{reason}"
+
+# --- confirmations without dead ends: who is asked, /pending, 退回 with a reason, /fix ----------
+# (handlers/study_review.py, handlers/pending.py, handlers/fixes.py, bot/review_prompts.py)
+REVIEW_BY_ADMINS = "\n（{unit}目前没有其他分管领导使用本助手，请管理员确认。）"
+REVIEW_RESENT = "⏰ 已等待 {days} 天，再次提醒：\n"
+REVIEW_APPROVED_SHORT = "已通过 #{id}，已告知{person}。"
+REVIEW_ASK_REASON = (
+    "请输入退回记录 #{id}（{person} · {name} {amount}）的原因，不超过 {limit} 字，{person}会收到这条原因。\n"
+    "发送 /cancel 取消，记录保持待确认。"
+)
+REASON_EMPTY = "请写明原因（不超过 {limit} 字），或发送 /cancel 取消。"
+REASON_TOO_LONG = "原因最多 {limit} 字（刚才是 {count} 字），请精简后重新输入，或发送 /cancel 取消。"
+REVIEW_REASON_DROPPED = "退回需要填写原因：超过 {minutes} 分钟没有填写，已取消，记录仍待确认。可发送 /pending 重新处理。"
+REVIEW_RETURNED = "已退回记录 #{id}，并把原因告知{person}。"
+NAME_SEPARATOR = "、"
+# Where a record needing confirmation (or a /fix request) went, told to the cadre: {verb} is
+# 确认 or 处理. "admins": nobody in the unit can confirm, so the admins were told at once.
+ROUTED = {
+    "supervisors": "已请{names}{verb}（记录 #{id}）。",
+    "admins": "您所在单位目前没有其他分管领导使用本助手，已转请管理员{names}{verb}（记录 #{id}）。",
+    "nobody": (
+        "目前没有人能{verb}这条记录（#{id}）：您所在单位没有分管领导使用本助手，管理员也都还没有加入。"
+        "记录保持待{verb}，请联系管理员。"
+    ),
+}
+ROUTED_VERB_CONFIRM = "确认"
+ROUTED_VERB_HANDLE = "处理"
+
+PENDING_HEADER = "📥 待您处理的记录（共 {count} 条，最早的在前{page}）："
+PENDING_PAGE = "，第 {page}/{pages} 页"
+PENDING_LINE = "{n}. #{id} {person}（{unit}）{name} {amount}（{credits}），{day}\n　　备注：{note} · 已等待 {waited}"
+PENDING_FIX_LINE = "{n}. 更正 #{id} {person}（{unit}）{name} {amount}（{credits}），{day}\n　　说明：{note} · 已等待 {waited}"
+PENDING_NONE = "目前没有等待您处理的记录。"
+PENDING_WAITED_DAYS = "{days} 天"
+PENDING_WAITED_TODAY = "不到 1 天"
+PENDING_APPROVE = "✅ #{id} 通过"
+PENDING_REJECT = "↩️ #{id} 退回"
+PENDING_FIX_ACCEPT = "✅ #{id} 同意更正"
+PENDING_FIX_DECLINE = "↩️ #{id} 不同意"
+
+FIX_USAGE = (
+    "用法：/fix 记录编号 说明，例如：/fix 12 日期应为11月18日。\n"
+    "记录编号可发送 /credits 记录 查看；登记 {hours} 小时内的记录可直接点「撤销」后重新登记。"
+)
+FIX_NOT_FOUND = (
+    "没有找到您本人编号为 #{id} 的学习记录。只能申请更正自己的记录：请发送 /credits 记录 查看您的记录编号；"
+    "他人的记录有误，请告诉本人。"
+)
+FIX_NOT_LIVE = "记录 #{id} {status}，不计入{credit}，无需更正。如需补登，请发送 /study 重新登记。"
+FIX_TOO_SOON = "记录 #{id} 登记还不到 {hours} 小时，可以直接撤销：点下面的「撤销」，再按正确内容重新登记。"
+FIX_ALREADY_OPEN = "您已于 {day} 申请更正记录 #{id}，正在等待处理，请勿重复申请。"
+FIX_ASK_NOTE = "请说明记录 #{id}（{name} {amount}，{day}）哪里有误、应当怎样更正，不超过 {limit} 字。发送 /cancel 取消。"
+FIX_NOTE_EMPTY = "请写明需要更正的地方（不超过 {limit} 字），或发送 /cancel 取消。"
+FIX_NOTE_TOO_LONG = "说明最多 {limit} 字（刚才是 {count} 字），请精简后重新输入，或发送 /cancel 取消。"
+FIX_NOTE_DROPPED = "更正申请超过 {minutes} 分钟没有填写说明，已取消。如需更正，请重新发送 /fix 编号 说明。"
+FIX_SENT = "已提交记录 #{id} 的更正申请。{routing}\n同意后这条记录作废，届时请按正确内容重新登记。"
+FIX_PROMPT = (
+    "📝 更正申请：{person}（{unit}）申请更正学习记录 #{id}\n{name} {amount}（{credits}），{day}，{status}\n"
+    "说明：{note}\n同意则这条记录作废（以上说明作为作废原因），由本人重新登记。"
+)
+FIX_ACCEPT = "✅ 同意更正"
+FIX_DECLINE = "↩️ 不同意"
+FIX_ACCEPTED_MARK = "\n\n✅ 已同意并作废（{by}）"
+FIX_DECLINED_MARK = "\n\n↩️ 未同意（{by}）"
+FIX_ACCEPTED_SHORT = "已同意并作废 #{id}，已告知{person}。"
+FIX_TOLD_ACCEPTED = (
+    "您申请更正的记录 #{id}（{day}「{name}」{amount}）已由{by}同意并作废，不再计入。\n原因：{note}\n"
+    "请发送 /study 按正确内容重新登记。"
+)
+FIX_ASK_DECLINE_REASON = (
+    "请输入不同意更正记录 #{id}（{person}）的原因，不超过 {limit} 字，{person}会收到这条原因。\n"
+    "发送 /cancel 取消，申请保持待处理。"
+)
+FIX_DECLINE_DROPPED = "不同意更正需要填写原因：超过 {minutes} 分钟没有填写，已取消，申请仍待处理。可发送 /pending 重新处理。"
+FIX_DECLINED_DONE = "已告知{person}：记录 #{id} 的更正申请未获同意。"
+FIX_TOLD_DECLINED = (
+    "您对记录 #{id}（{day}「{name}」{amount}）的更正申请未获{by}同意，记录保持不变。\n原因：{reason}\n"
+    "如有疑问，请与{by}沟通。"
+)
+FIX_ALREADY = "记录 #{id} 的更正申请已由{by}处理（{status}）。"
+FIX_STATUS_NAMES = {"open": "待处理", "accepted": "已同意", "declined": "未同意", "closed": "记录已不计入"}
+
+CREDITS_ALL_BUTTON = "📋 全部记录"
+CREDITS_RECORDS_HEADER = "📋 {name} · {year} 年度学习记录（共 {count} 条，新的在前{page}）："
+CREDITS_RECORDS_LINE = "#{id} {day} {name} {amount} {credits}{status}"
+CREDITS_RECORDS_NONE = "{year} 年度还没有学习记录。发送 /study 开始记录。"
+CREDITS_RECORDS_FOOTER = "登记超过 {hours} 小时的记录如有误，请发送 /fix 编号 说明。"
+CREDITS_HISTORY_VOIDED = "　　已作废：{by}，{when}；原因：{reason}"
+CREDITS_HISTORY_UNDONE = "　　本人撤销，{when}"
+CREDITS_HISTORY_REJECTED = "　　已退回：{by}，{when}；原因：{reason}"
+CREDITS_HISTORY_CONFIRMED = "　　已确认：{by}，{when}"
+CREDITS_HISTORY_FIX_OPEN = "　　已申请更正（{when}），等待处理"
+CREDITS_HISTORY_FIX_DECLINED = "　　更正申请未获同意：{by}，{when}；原因：{reason}"
+CREDITS_HISTORY_NO_REASON = "未说明"
 
 
 def num(value: float) -> str:
@@ -321,6 +602,19 @@ def amount(value: float, unit: str) -> str:
 
 def credits(value: float, credit_name: str) -> str:
     return f"{num(value)}{credit_name}"
+
+
+def moment(value: datetime, tz: tzinfo, today: date | None = None) -> str:
+    """An aware time as people read it, in the configured zone: 11月25日 14:30."""
+    local = value.astimezone(tz)
+    year = f"{local.year}年" if today is not None and local.year != today.year else ""
+    return f"{year}{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """How long something has waited, in whole days: 3 天, or 不到 1 天."""
+    days = (now - since).days
+    return PENDING_WAITED_DAYS.format(days=days) if days >= 1 else PENDING_WAITED_TODAY
 
 
 def day(value: date, today: date | None = None) -> str:
@@ -406,6 +700,18 @@ TALK_POSTPONED = "好的，与 {name} 的谈话推迟到 {day}，届时再提醒
 TALK_LOG_HEADER = "与 {name} 的谈心谈话记录："
 TALK_LOG_EMPTY = "还没有与 {name} 的谈心谈话记录。"
 TALK_LOG_NOTES = "  要点（仅您可见）：{notes}"
+TALK_LOG_NOTES_UNREADABLE = "  要点（仅您可见）：暂时无法读取，请联系管理员。"
+TALK_ADD_NOTES = "✍️ 补写记录"
+TALK_NOTES_ASK_AGAIN = "请直接回复与 {name} 谈话（{day}）的要点，仅您本人可见；不需要请点「跳过」。"
+TALK_NOTES_LATE = (
+    "这条消息没有保存：与 {name} 谈话后记录要点的时间（{minutes} 分钟）已过，它也不会作为问题记录。\n"
+    "如需补记要点，请点「补写记录」后重新发送；如要提问，请发送 /ask 加问题。"
+)
+TALK_NOTES_NO_KEY = (
+    "抱歉，谈话要点暂时无法保存：系统尚未配置加密密钥。这条消息没有保存，也不会作为问题记录。"
+    "请联系管理员处理后，再点「补写记录」补记。"
+)
+TALK_NOTES_TALK_GONE = "没有找到这次谈话记录，要点没有保存。"
 TALK_PREPARE = (
     "📝 谈心谈话预告：{supervisor} 同志计划在 {day} 前后与您谈心谈话。\n"
     "可以提前想一想：近期思想和工作情况、遇到的困难、学习进度，以及对组织的意见建议。"
@@ -413,6 +719,8 @@ TALK_PREPARE = (
 )
 TALK_REQUEST_USAGE = "请在 /talk 后写上想谈的话题，例如：/talk 工作压力比较大，想听听意见"
 TALK_TOPIC_TOO_LONG = "话题请控制在 {limit} 字以内。"
+TALK_ASK_TOPIC = "请直接发送您想谈的话题（{limit} 字以内），或发送 /cancel 取消。也可以一次发送：/talk 话题"
+TALK_TOPIC_DROPPED = "您的谈话申请超过 {minutes} 分钟没有填写话题，已取消。如需申请，请重新发送 /talk。"
 TALK_REQUEST_TO_SUPERVISOR = "💬 {name}（{unit}）希望与您谈心谈话。\n话题：{topic}"
 TALK_REQUEST_SENT = "已转告您的分管领导，话题：{topic}。会尽快与您约谈。"
 TALK_REQUEST_NO_SUPERVISOR = "已记录您的谈话申请（话题：{topic}）。您所在单位暂未设置分管领导，管理员会协助安排。"
@@ -456,6 +764,9 @@ ORG_DIGEST_LEGEND = "✅ 进度正常  ⚠️ 落后  🔴 严重落后  📵 �
 ORG_DIGEST_LINE = "{unit}（{people} 人）✅{on_track} ⚠️{behind} 🔴{far_behind} · 本周 {week} · 全年 {year}{extras}"
 ORG_DIGEST_OVERDUE = " · 谈话逾期 {count}"
 ORG_DIGEST_UNREACHABLE = " · 📵{count}"
+ORG_DIGEST_UNCERTAIN = "❔ 过去 7 天有 {count} 条定时消息未能确认送达（发送时网络中断，为免重复没有重发）：{names}"
+ORG_DIGEST_NAME_SEPARATOR = "、"
+ORG_DIGEST_MORE_PEOPLE = " 等 {count} 人"
 ORG_DIGEST_NO_UNITS = "暂无单位数据。"
 
 CHART_TITLE = "{unit} · {year} 年度学习进度"
@@ -497,7 +808,7 @@ REPORT_AMBIGUOUS_LINE = "/report {id}（{unit}）"
 REPORT_HEADER = "👤 {name}（{unit}{level}）· {year} 年度"
 REPORT_PENDING = "另有待确认 {pending}{credit}（确认后计入）。"
 REPORT_RECORDS = "最近的学习记录："
-REPORT_RECORD_LINE = "• {day} {activity} {amount}（{credits}，{status}）"
+REPORT_RECORD_LINE = "• #{id} {day} {activity} {amount}（{credits}，{status}）"
 REPORT_NO_RECORDS = "本年度还没有学习记录。"
 REPORT_TALKS = "谈心谈话记录："
 REPORT_TALK_LINE = "• {day} {supervisor}"
@@ -534,3 +845,4 @@ CONSOLE_NOTHING_DUE = "（此刻没有到期的提醒、谈话提示或周报）
 CONSOLE_NO_FILE = "（找不到文件 {path}）"
 CONSOLE_EDITED = "（已更新）"
 CONSOLE_SAVED = "  📎 {filename}（已保存到 {path}）"
+CONSOLE_NOTES_KEY_MADE = "（已为离线控制台生成谈话要点的加密密钥，保存在 {path}，仅本机可读。真实运行请设置 CADREBOT_NOTES_KEY。）"

@@ -1,7 +1,7 @@
 """The audit log: who changed what, and when.
 
-Any feature that changes shared state on someone's say-so (knowledge edits and uploads
-today; roster imports, voids, unbinds and invites next) records one row here in the same
+Any feature that changes shared state on someone's say-so (knowledge edits and uploads,
+roster imports, voids, unbinds, invite exports and renewals) records one row here in the same
 transaction as the change, so the log and the change commit or roll back together.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry
+from db.models import AuditEntry, Person
 
 MAX_ACTION_CHARS = 40
 MAX_DETAIL_CHARS = 1000
@@ -50,3 +51,26 @@ async def recent(
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
     return list((await session.scalars(query)).all())
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One row as /audit and `cadrebot audit` show it: the actor by name, not by id."""
+
+    at: datetime
+    actor_name: str | None  # None: the command line
+    actor_external_id: str | None
+    action: str
+    detail: str
+
+
+async def lines_since(session: AsyncSession, since: datetime, *, limit: int, offset: int = 0) -> list[AuditLine]:
+    """The newest rows since a moment, a page at a time, each with its actor's name."""
+    query = (
+        select(AuditEntry.at, Person.name, Person.external_id, AuditEntry.action, AuditEntry.detail)
+        .outerjoin(Person, Person.id == AuditEntry.actor_id)
+        .where(AuditEntry.at >= since)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit).offset(offset)
+    )
+    return [AuditLine(*row) for row in (await session.execute(query)).all()]

@@ -1,9 +1,11 @@
 """Study credits in the database: logging under the rules only the database can check,
-corrections (undo, void, supervisor decisions), and the figures that progress replies,
-reminders and digests read.
+corrections (undo, void, confirmers' decisions), what waits for a confirmer, and the figures
+that progress replies, reminders and digests read. Correction requests (/fix) are db/fixes.py.
 
-Only "confirmed" records count. "pending" ones wait for a supervisor; "rejected" and
-"voided" ones are kept for the record and counted nowhere.
+Only "confirmed" records count. "pending" ones wait for a confirmer (people.confirmers_of);
+"rejected" (退回, with its reason) and "voided" ones are kept for the record and counted nowhere.
+Every status change is one conditional UPDATE (`_transition`), so of two people acting on a
+record at once exactly one succeeds.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import people
 from db.dialects import among
-from db.models import Person, StudyMonthTotal, StudyRecord
+from db.models import Person, StudyFix, StudyMonthTotal, StudyRecord
 from db.periods import Period, month_of, pro_rata
 
 COUNTED = ("confirmed",)
@@ -152,12 +154,6 @@ async def rebuild_month_totals(session: AsyncSession, person_id: int) -> None:
     await session.flush()
 
 
-async def _set_status(session: AsyncSession, record: StudyRecord, status: str) -> None:
-    await _count(session, record, record.status, -1)
-    record.status = status
-    await _count(session, record, status, +1)
-
-
 async def amount_on_day(session: AsyncSession, person_id: int, activity_key: str, day: date) -> float:
     """Units of one activity a person has logged (and not withdrawn) on one local day."""
     total = await session.scalar(
@@ -188,6 +184,7 @@ class ChangeResult:
     outcome: Change
     record: StudyRecord | None = None
     owner: Person | None = None
+    by: str | None = None  # ALREADY: the name of whoever changed it first ("已由某某处理")
 
 
 async def undo_own(
@@ -198,49 +195,83 @@ async def undo_own(
     if record is None or record.person_id != person_id:
         return ChangeResult(Change.NOT_FOUND)
     if record.status not in LIVE:
-        return ChangeResult(Change.ALREADY, record)
+        return await _already(session, record)
     if now - record.created_at > window:
         return ChangeResult(Change.TOO_LATE, record)
-    await _void(session, record, person_id, None, now)
+    if not await _void(session, record, person_id, None, now):
+        return await _already(session, record)
     return ChangeResult(Change.DONE, record)
 
 
-async def void_record(session: AsyncSession, record_id: int, admin_id: int, reason: str, now: datetime) -> ChangeResult:
-    """An admin voids any live record, at any time, saying why."""
+async def void_record(session: AsyncSession, record_id: int, by_id: int, reason: str, now: datetime) -> ChangeResult:
+    """Void any live record, at any time, saying why: an admin's /void, or a confirmer
+    accepting the cadre's /fix (the reason is then the cadre's 说明)."""
     record = await _locked_record(session, record_id)
     if record is None:
         return ChangeResult(Change.NOT_FOUND)
     owner = await session.get(Person, record.person_id)
-    if record.status not in LIVE:
-        return ChangeResult(Change.ALREADY, record, owner)
-    await _void(session, record, admin_id, reason, now)
+    if record.status not in LIVE or not await _void(session, record, by_id, reason, now):
+        return await _already(session, record, owner)
     return ChangeResult(Change.DONE, record, owner)
 
 
-async def _void(session: AsyncSession, record: StudyRecord, by: int, reason: str | None, now: datetime) -> None:
-    await _lock_person(session, record.person_id)
-    await _set_status(session, record, "voided")
-    record.voided_by, record.void_reason, record.voided_at = by, reason, now
-    await session.flush()
+async def _void(session: AsyncSession, record: StudyRecord, by: int, reason: str | None, now: datetime) -> bool:
+    return await _transition(session, record, "voided", voided_by=by, void_reason=reason, voided_at=now)
 
 
-async def decide(session: AsyncSession, record_id: int, supervisor: Person, approve: bool, now: datetime) -> ChangeResult:
-    """A supervisor of the cadre's unit confirms (counts) or rejects a pending record."""
+async def decide(
+    session: AsyncSession, record_id: int, confirmer: Person, approve: bool, now: datetime, reason: str | None = None,
+) -> ChangeResult:
+    """A confirmer (people.may_confirm) counts a pending record, or returns it with a reason.
+
+    Two confirmers pressing at once (or a press beside the cadre's 撤销): the conditional
+    UPDATE lets exactly one through; the other gets ALREADY with the winner's name."""
     record = await _locked_record(session, record_id)
     owner = await session.get(Person, record.person_id) if record is not None else None
-    if record is None or owner is None or not people.supervises(supervisor, owner):
+    if record is None or owner is None or not await people.may_confirm(session, confirmer, owner):
         return ChangeResult(Change.NOT_FOUND)
     if record.status != "pending":
-        return ChangeResult(Change.ALREADY, record, owner)
-    await _lock_person(session, owner.id)
-    await _set_status(session, record, "confirmed" if approve else "rejected")
-    record.decided_by, record.decided_at = supervisor.id, now
-    await session.flush()
+        return await _already(session, record, owner)
+    changed = await _transition(
+        session, record, "confirmed" if approve else "rejected",
+        decided_by=confirmer.id, decided_at=now, decision_reason=None if approve else reason,
+    )
+    if not changed:
+        return await _already(session, record, owner)
     return ChangeResult(Change.DONE, record, owner)
+
+
+async def _transition(session: AsyncSession, record: StudyRecord, status: str, **values: object) -> bool:
+    """Move `record` from the status it was read with to `status`, in one conditional UPDATE.
+
+    Of two people acting on one record at once (two confirmers, a confirmer and the cadre's
+    撤销, an admin's /void) exactly one matches the row; the other's UPDATE finds it changed
+    (PostgreSQL re-checks the condition after the winner commits, SQLite lets one writer at a
+    time), the record is re-read, and False says someone else got there first."""
+    seen = record.status
+    result = await session.execute(
+        update(StudyRecord).where(StudyRecord.id == record.id, StudyRecord.status == seen)
+        .values(status=status, **values).execution_options(synchronize_session=False)
+    )
+    await session.refresh(record)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await _lock_person(session, record.person_id)
+    await _count(session, record, seen, -1)
+    await _count(session, record, status, +1)
+    return True
+
+
+async def _already(session: AsyncSession, record: StudyRecord, owner: Person | None = None) -> ChangeResult:
+    """ALREADY, naming who decided or voided the record (the cadre, for their own 撤销)."""
+    handler = record.voided_by if record.status == "voided" else record.decided_by
+    names = await names_of(session, {handler}) if handler else {}
+    return ChangeResult(Change.ALREADY, record, owner, names.get(handler) if handler else None)
 
 
 async def _locked_record(session: AsyncSession, record_id: int) -> StudyRecord | None:
-    """The record, locked and re-read: two presses at once must not both act on it."""
+    """The record, re-read (and locked on PostgreSQL, so a second press waits for the first
+    and then reads its outcome); the status change itself is `_transition`'s conditional UPDATE."""
     query = (
         select(StudyRecord).where(StudyRecord.id == record_id)
         .with_for_update().execution_options(populate_existing=True)
@@ -248,9 +279,80 @@ async def _locked_record(session: AsyncSession, record_id: int) -> StudyRecord |
     return await session.scalar(query)
 
 
-async def confirmers_for(session: AsyncSession, owner: Person) -> list[Person]:
-    """The joined supervisors who may confirm this person's records."""
-    return [p for p in await people.supervisors_of(session, owner) if p.chat_id is not None]
+# --- what waits for a confirmer ----------------------------------------------------------
+
+
+async def pending_for(session: AsyncSession, confirmer: Person) -> list[tuple[StudyRecord, Person]]:
+    """The pending records `confirmer` may decide on (people.may_confirm), oldest first:
+    a supervisor's units' people, and for an admin the people no supervisor can be asked for."""
+    admin = confirmer.has_role("admin")
+    units = sorted(confirmer.supervised_units) if confirmer.has_role("supervisor") else []
+    if not admin and not units:
+        return []
+    query = (
+        select(StudyRecord, Person).join(Person, Person.id == StudyRecord.person_id)
+        .where(StudyRecord.status == "pending", Person.active.is_(True), Person.id != confirmer.id)
+        .order_by(StudyRecord.created_at, StudyRecord.id)
+    )
+    if not admin:
+        query = query.where(Person.unit.in_(units))
+    rows = [(record, owner) for record, owner in (await session.execute(query)).all()]
+    return await keep_confirmable(session, confirmer, rows)
+
+
+async def keep_confirmable(session: AsyncSession, confirmer: Person, rows: list) -> list:  # type: ignore[type-arg]
+    """The rows (anything whose last item is the owner) that `confirmer` may decide on, as
+    people.may_confirm decides, with one query for the whole list."""
+    askable = await people.askable_supervisors_by_unit(session, {row[-1].unit for row in rows})
+    return [
+        row for row in rows
+        if people.supervises(confirmer, row[-1])
+        or (confirmer.has_role("admin") and confirmer.active and people.needs_admins(row[-1], askable))
+    ]
+
+
+async def pending_older_than(session: AsyncSession, cutoff: datetime) -> list[tuple[StudyRecord, Person]]:
+    """Pending records of active people logged before `cutoff`, oldest first (to send again)."""
+    query = (
+        select(StudyRecord, Person).join(Person, Person.id == StudyRecord.person_id)
+        .where(StudyRecord.status == "pending", StudyRecord.created_at < cutoff, Person.active.is_(True))
+        .order_by(StudyRecord.created_at, StudyRecord.id)
+    )
+    return [(record, owner) for record, owner in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True)
+class PendingOverview:
+    """What waits for confirmation in some units: pending records and open /fix requests."""
+
+    count: int
+    oldest_since: datetime | None  # when the longest-waiting one was logged or asked
+    oldest_record_id: int | None  # the record it is about
+
+
+async def pending_overview(session: AsyncSession, units: Sequence[str] | None = None) -> PendingOverview:
+    """For the weekly digest: how many records (and correction requests) of the active people
+    of `units` (None: everyone) wait for a confirmer, and the oldest. Two small queries."""
+    waiting_record = (
+        select(StudyRecord.id.label("record_id"), StudyRecord.created_at.label("since"))
+        .join(Person, Person.id == StudyRecord.person_id)
+        .where(StudyRecord.status == "pending", Person.active.is_(True))
+    )
+    waiting_fix = (
+        select(StudyFix.record_id.label("record_id"), StudyFix.asked_at.label("since"))
+        .join(StudyRecord, StudyRecord.id == StudyFix.record_id)
+        .join(Person, Person.id == StudyFix.person_id)
+        .where(StudyFix.status == "open", StudyRecord.status.in_(LIVE), Person.active.is_(True))
+    )
+    if units is not None:
+        waiting_record = waiting_record.where(Person.unit.in_(list(units)))
+        waiting_fix = waiting_fix.where(Person.unit.in_(list(units)))
+    waiting = waiting_record.union_all(waiting_fix).subquery()
+    count = int(await session.scalar(select(func.count()).select_from(waiting)) or 0)
+    oldest = (await session.execute(
+        select(waiting.c.record_id, waiting.c.since).order_by(waiting.c.since, waiting.c.record_id).limit(1)
+    )).first()
+    return PendingOverview(count, oldest[1] if oldest else None, oldest[0] if oldest else None)
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -386,6 +488,21 @@ async def records_of(session: AsyncSession, person_id: int) -> list[StudyRecord]
         .order_by(StudyRecord.study_date, StudyRecord.id)
     )
     return list((await session.scalars(query)).all())
+
+
+async def records_page(
+    session: AsyncSession, person_id: int, period: Period, offset: int, limit: int
+) -> tuple[list[StudyRecord], int]:
+    """One page of a person's records of a period (any status, newest study date first), and
+    how many there are in all: /credits 记录."""
+    where = (StudyRecord.person_id == person_id, StudyRecord.study_date >= period.start,
+             StudyRecord.study_date < period.end)
+    total = int(await session.scalar(select(func.count()).select_from(StudyRecord).where(*where)) or 0)
+    rows = await session.scalars(
+        select(StudyRecord).where(*where)
+        .order_by(StudyRecord.study_date.desc(), StudyRecord.id.desc()).offset(offset).limit(limit)
+    )
+    return list(rows.all()), total
 
 
 async def names_of(session: AsyncSession, person_ids: set[int]) -> dict[int, str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
-    UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Text, TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -192,7 +192,8 @@ class StudyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # supervisor, for pending ones
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    voided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # the cadre (undo) or an admin
+    decision_reason: Mapped[str | None] = mapped_column(String(200))  # why it was returned (退回)
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # the cadre (undo), an admin, a confirmer (/fix)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(200))
 
@@ -203,6 +204,32 @@ class StudyRecord(Base):
     @property
     def credits(self) -> float:
         return self.credits_hundredths / 100
+
+
+FIX_STATUSES = ("open", "accepted", "declined", "closed")
+
+
+class StudyFix(Base):
+    """A cadre's request to correct one of their records after the 撤销 window (/fix 编号 说明).
+
+    It waits for the record's confirmers as a pending record does. Accepting voids the record
+    with the cadre's 说明 as the void reason (the cadre then logs it again, correctly);
+    declining keeps the record and says why; "closed" means the record stopped counting by
+    other means first. Never deleted, so the history keeps who decided and when.
+    """
+
+    __tablename__ = "study_fixes"
+    __table_args__ = (Index("ix_study_fixes_status_asked", "status", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("study_records.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))  # who asked: the record's owner
+    note: Mapped[str] = mapped_column(String(200))  # the cadre's 说明
+    status: Mapped[str] = mapped_column(String(10), default="open")  # one of FIX_STATUSES
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class StudyMonthTotal(Base):
@@ -240,18 +267,21 @@ class Delivery(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(60))      # e.g. reminder:monday_meeting, talk:42
     period: Mapped[str] = mapped_column(String(40))    # e.g. 2026-11-23T08:30
-    # pending (deliver_after may lie ahead: quiet hours) → sending → sent | failed | blocked;
-    # skipped (muted, snoozed, no longer relevant); expired (not sent within the grace period);
-    # uncertain (the process died mid-send: never resent, so never duplicated)
+    # pending (deliver_after may lie ahead: quiet hours) → claimed → attempted (its request is
+    # being written) → sent; claimed → skipped | blocked | failed; attempted → uncertain (the
+    # answer was lost, or the sender died: never resent, so never duplicated); claimed → pending
+    # (released by a stopping sender, or by the next leader); pending → expired (past the grace
+    # period). See db/deliveries.py.
     status: Mapped[str] = mapped_column(String(12), default="pending")
     deliver_after: Mapped[datetime] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # requests handed to the network
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The batch that claimed the row: the batch reads and records its rows by it, not by
-    # lists of thousands of ids.
+    # The claim the row belongs to: its batch reads it back by the token, and every later mark
+    # is fenced by it, so a leader that lost the claim to another can no longer mark or send.
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last request written
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -301,7 +331,10 @@ class Talk(Base):
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     held_on: Mapped[date] = mapped_column(Date)
+    # Ciphertext (see db/talks.py and bot/notes_crypto.py), never read directly: notes_format
+    # says how it is stored, 'fernet' or 'plain' (written before encryption, encrypted at start).
     notes: Mapped[str | None] = mapped_column(Text)
+    notes_format: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -325,3 +358,43 @@ class TalkPostponement(Base):
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     until: Mapped[date] = mapped_column(Date)
+
+
+class FlowState(Base):
+    """The one multi-step flow a person has open (a /study draft, talk notes, a /talk topic …).
+
+    Read in each update's own session, never cached in a process: a restart, or another
+    instance taking the next update, continues the flow. Past `expires_at` the flow no longer
+    takes input; until `forget_at` the row remains so the person is told what happened to it
+    (once for a draft; late talk notes are refused rather than logged as a question).
+    """
+
+    __tablename__ = "flow_states"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    forget_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RosterUpload(Base):
+    """A roster file an admin sent, waiting for the button that says how to import it.
+
+    Kept in the database, not in memory: the preview's buttons still work after a restart or
+    on another instance, and a second press finds `decided_at` set. The file is dropped once
+    decided; the row stays so an old button is told what became of it.
+    """
+
+    __tablename__ = "roster_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the plans the preview showed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision: Mapped[str | None] = mapped_column(String(10))  # full | update | cancelled

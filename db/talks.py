@@ -1,6 +1,8 @@
 """One-on-one talks (谈心谈话): who supervises whom, when they last talked, requests, postponements.
 
-Notes are returned only through `history_for_supervisor`, to the supervisor who wrote them.
+Notes are returned only through `history_for_supervisor`, to the supervisor who wrote them,
+and are stored encrypted (db/notes_crypto.py): this module is the only one that sees both
+the cipher and the rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialects import among
 from db.models import Person, PersonRole, Talk, TalkPostponement, TalkRequest
+from db.notes_crypto import FERNET, PLAIN, NotesCipher, NotesUnreadable
 
 
 @dataclass(frozen=True)
@@ -89,28 +92,98 @@ async def record_talk(session: AsyncSession, supervisor_id: int, cadre_id: int, 
     return talk
 
 
-async def add_notes(session: AsyncSession, talk_id: int, supervisor_id: int, notes: str) -> bool:
+async def own_talk(session: AsyncSession, talk_id: int, supervisor_id: int) -> Talk | None:
+    """The talk, if this supervisor recorded it (anyone else learns nothing, not even that it exists)."""
     talk = await session.get(Talk, talk_id)
-    if talk is None or talk.supervisor_id != supervisor_id:
+    return talk if talk is not None and talk.supervisor_id == supervisor_id else None
+
+
+async def add_notes(session: AsyncSession, talk_id: int, supervisor_id: int, notes: str, cipher: NotesCipher) -> bool:
+    """Store notes encrypted; notes added later (补写) follow the earlier ones, never replace them."""
+    talk = await own_talk(session, talk_id, supervisor_id)
+    if talk is None:
         return False
-    talk.notes = notes
+    earlier = _readable(talk, cipher)
+    talk.notes = cipher.encrypt(f"{earlier}\n{notes}" if earlier else notes)
+    talk.notes_format = FERNET
     await session.flush()
     return True
 
 
+def _readable(talk: Talk, cipher: NotesCipher | None) -> str | None:
+    """The notes as written; NotesUnreadable when they are encrypted and this key cannot open them."""
+    if talk.notes is None:
+        return None
+    if talk.notes_format == FERNET:
+        if cipher is None:
+            raise NotesUnreadable()
+        return cipher.decrypt(talk.notes)
+    return talk.notes
+
+
 @dataclass(frozen=True)
 class TalkView:
+    talk_id: int
     held_on: date
     supervisor_name: str
     notes: str | None  # only ever filled for the supervisor who wrote them
+    unreadable: bool = False  # the viewer's own notes, which this key cannot open
+    own: bool = False  # recorded by the viewer (who may add notes to it)
 
 
-async def history_for_supervisor(session: AsyncSession, viewer_id: int, cadre_id: int) -> list[TalkView]:
+async def history_for_supervisor(
+    session: AsyncSession, viewer_id: int, cadre_id: int, cipher: NotesCipher | None = None
+) -> list[TalkView]:
+    """Every talk with the cadre, newest first; notes only on the viewer's own talks (without
+    the cipher they come back unreadable, never as ciphertext)."""
     rows = await session.execute(
         select(Talk, Person.name).join(Person, Person.id == Talk.supervisor_id)
         .where(Talk.cadre_id == cadre_id).order_by(Talk.held_on.desc(), Talk.id.desc())
     )
-    return [TalkView(t.held_on, name, t.notes if t.supervisor_id == viewer_id else None) for t, name in rows.all()]
+    return [_view(t, name, viewer_id, cipher) for t, name in rows.all()]
+
+
+def _view(talk: Talk, name: str, viewer_id: int, cipher: NotesCipher | None) -> TalkView:
+    if talk.supervisor_id != viewer_id:
+        return TalkView(talk.id, talk.held_on, name, None)
+    try:
+        return TalkView(talk.id, talk.held_on, name, _readable(talk, cipher), own=True)
+    except NotesUnreadable:
+        return TalkView(talk.id, talk.held_on, name, None, unreadable=True, own=True)
+
+
+# --- the notes key at start ------------------------------------------------------------------
+
+
+async def notes_stored(session: AsyncSession) -> bool:
+    return (await session.scalar(select(Talk.id).where(Talk.notes.is_not(None)).limit(1))) is not None
+
+
+async def key_opens_stored_notes(session: AsyncSession, cipher: NotesCipher) -> bool:
+    """Whether the key decrypts an encrypted note (the newest, and the oldest: a key list that
+    lost an old key is caught too). True when nothing is encrypted yet."""
+    newest = await session.scalar(
+        select(Talk.notes).where(Talk.notes_format == FERNET, Talk.notes.is_not(None)).order_by(Talk.id.desc()).limit(1)
+    )
+    oldest = await session.scalar(
+        select(Talk.notes).where(Talk.notes_format == FERNET, Talk.notes.is_not(None)).order_by(Talk.id).limit(1)
+    )
+    try:
+        for sample in {s for s in (newest, oldest) if s is not None}:
+            cipher.decrypt(sample)
+    except NotesUnreadable:
+        return False
+    return True
+
+
+async def encrypt_plain_notes(session: AsyncSession, cipher: NotesCipher) -> int:
+    """Encrypt the notes written before encryption (marked 'plain' by migration 0007); returns
+    how many. Run at start once a key is present; the caller commits."""
+    rows = (await session.scalars(select(Talk).where(Talk.notes_format == PLAIN, Talk.notes.is_not(None)))).all()
+    for talk in rows:
+        talk.notes, talk.notes_format = cipher.encrypt(talk.notes or ""), FERNET
+    await session.flush()
+    return len(rows)
 
 
 async def talks_between(session: AsyncSession, cadre_ids: Sequence[int], start: date, end: date) -> list[tuple[date, str, str]]:

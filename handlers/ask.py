@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.context import BotContext
+from bot.ids import parse_id
 from bot.render import render_chunks
 from db import questions
 from knowledge.matcher import MatchResult
@@ -106,13 +107,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     person_id = context.person.id if context.person else -1
     if action == "show" and len(parts) == 3:
         await _show(update, context, parts[2], None)
-    elif action == "pick" and len(parts) == 4 and parts[2].isdigit():
-        if await questions.resolve_suggestion(context.session, int(parts[2]), person_id, parts[3]):
-            await _show(update, context, parts[3], int(parts[2]))
+    elif action == "pick" and len(parts) == 4 and (question_id := parse_id(parts[2])) is not None:
+        if await questions.resolve_suggestion(context.session, question_id, person_id, parts[3]):
+            await _show(update, context, parts[3], question_id)
         else:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-    elif action in ("up", "down") and len(parts) == 3 and parts[2].isdigit():
-        if await questions.record_feedback(context.session, int(parts[2]), person_id, action):
+    elif action in ("up", "down") and len(parts) == 3 and (question_id := parse_id(parts[2])) is not None:
+        if await questions.record_feedback(context.session, question_id, person_id, action):
             await query.answer(texts.FEEDBACK_THANKS_UP if action == "up" else texts.FEEDBACK_THANKS_DOWN)
             await query.edit_message_reply_markup(reply_markup=_without_feedback(query.message.reply_markup))
         else:

@@ -1,9 +1,17 @@
-"""The one error handler: log with enough context to debug, answer politely, lose nothing."""
+"""The one error handler: log with enough context to debug, answer politely, lose nothing.
+
+What people typed is never logged: a failing message may be private talk notes or a study
+note. The log names the kind of update, the chat, the command or button (ids, never text),
+the handler that failed and the exception, with database parameters hidden.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
+from types import TracebackType
 
+from sqlalchemy.exc import StatementError
 from telegram import Update
 from telegram.error import TelegramError
 
@@ -21,14 +29,12 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=context.error)
         return
-    user = update.effective_user
+    user, chat, error = update.effective_user, update.effective_chat, context.error
+    trace = error.__traceback__ if error else None
     log.error(
-        "update %s from user %s failed (text=%r, data=%r)",
-        update.update_id,
-        user.id if user else None,
-        (update.effective_message.text or "")[:200] if update.effective_message else None,
-        update.callback_query.data if update.callback_query else None,
-        exc_info=context.error,
+        "update %s (%s) in chat %s failed in %s: %s\n%s",
+        update.update_id, _what(update), chat.id if chat else None, _failing_handler(trace),
+        _describe(error), "".join(traceback.format_tb(trace)).rstrip(),
     )
     try:
         if update.callback_query is not None:
@@ -37,3 +43,45 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.effective_message.reply_text(texts.ERROR)
     except TelegramError:
         log.warning("could not tell user %s about the error", user.id if user else None)
+
+
+def _what(update: Update) -> str:
+    """The kind of update, with the command word or the button data (ids only), never text."""
+    if update.callback_query is not None:
+        return f"button {update.callback_query.data!r}"
+    message = update.effective_message
+    if message is None:
+        return "update without a message"
+    text = message.text or ""
+    if text.startswith("/"):
+        return f"command {text.split(maxsplit=1)[0][:32]}"
+    if message.document is not None:
+        return "document"
+    return "text message" if text else "message"
+
+
+def _describe(error: BaseException | None) -> str:
+    """The exception's type; its message only where it cannot quote what was typed (a Bot API
+    refusal, a database error with its parameters hidden): `int('…')` and the like would."""
+    if error is None:
+        return "unknown error"
+    name = type(error).__name__
+    if isinstance(error, StatementError):
+        error.hide_parameters = True
+        return f"{name}: {error}"
+    if isinstance(error, TelegramError):
+        return f"{name}: {error}"
+    return name
+
+
+def _failing_handler(trace: TracebackType | None) -> str:
+    """The callback PTB called for the update (the first frame outside telegram.* after it)."""
+    inside_ptb = False
+    while trace is not None:
+        module = trace.tb_frame.f_globals.get("__name__", "")
+        if module.startswith("telegram."):
+            inside_ptb = True
+        elif inside_ptb:
+            return f"{module}.{trace.tb_frame.f_code.co_name}"
+        trace = trace.tb_next
+    return "?"

@@ -1,11 +1,13 @@
-"""The pre-handler: who is speaking? Unknown people reach nothing but /start and a hint."""
+"""The pre-handler: who is speaking, and are they in the middle of a flow? Unknown people
+reach nothing but /start and a hint. /cancel of whatever flow is open is answered here too,
+before any feature: it means the same in every flow."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
-from bot import texts
+from bot import flows, texts
 from bot.context import BotContext
 from db import people
 from handlers.replies import tell
@@ -28,6 +30,8 @@ async def resolve_speaker(update: Update, context: BotContext) -> None:
         # Anyone who writes to us can be reached again (membership.py handles block/unblock).
         if update.my_chat_member is None and (person.chat_id != chat.id or not person.reachable):
             person.chat_id, person.reachable = chat.id, True
+        if update.my_chat_member is None:
+            await flows.load(update, context)
         return
     if update.my_chat_member is not None:
         raise ApplicationHandlerStop  # a stranger blocking the bot needs no answer
@@ -40,5 +44,13 @@ async def resolve_speaker(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def cancel_flow(update: Update, context: BotContext) -> None:
+    """/cancel while a flow is open: the draft goes, nothing is saved. (With none open,
+    start.py's /cancel says there is nothing to cancel.)"""
+    await flows.finish(context)
+    await update.message.reply_text(texts.CANCELLED)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(TypeHandler(Update, resolve_speaker), group=GATE_GROUP)
+    app.add_handler(CommandHandler("cancel", cancel_flow, filters=flows.InFlow()))

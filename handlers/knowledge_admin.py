@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
+from bot.ids import parse_id
 from bot.gaps_report import GapPage, gap_pages
 from db import audit, questions
 from db.models import Question
@@ -117,9 +118,8 @@ def _confirm_keyboard(confirm: str, question_id: int) -> InlineKeyboardMarkup:
 
 def _parse(data: str | None) -> tuple[str, int] | None:
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[1] not in _BUTTON_ACTIONS or not parts[2].isdigit() or len(parts[2]) > 12:
-        return None
-    return parts[1], int(parts[2])
+    question_id = parse_id(parts[2]) if len(parts) == 3 and parts[1] in _BUTTON_ACTIONS else None
+    return None if question_id is None else (parts[1], question_id)
 
 
 async def on_gap_button(update: Update, context: BotContext) -> None:

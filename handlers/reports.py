@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
+from bot.ids import parse_naturals
 from bot.delivery import Outgoing, send_attachment
 from bot.digest_delivery import CALLBACK, org_message, pager, unit_message
 from bot.digest_model import RecordRow, TalkRow
@@ -101,10 +102,11 @@ async def on_page(update: Update, context: BotContext) -> None:
     """dg:u:<unit index>:<week ordinal>:<page> or dg:o:0:<week ordinal>:<page>; permissions re-checked."""
     query, person = update.callback_query, context.person
     parts = (query.data or "").split(":")
-    if len(parts) != 5 or parts[1] not in ("u", "o") or not all(p.isdigit() for p in parts[2:]):
+    numbers = parse_naturals(parts[2:]) if len(parts) == 5 and parts[1] in ("u", "o") else None
+    if numbers is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
-    kind, index, ordinal, page = parts[1], int(parts[2]), int(parts[3]), int(parts[4])
+    kind, (index, ordinal, page) = parts[1], numbers
     units = _units(person)
     if (kind == "u" and index >= len(units)) or (kind == "o" and not person.has_role("admin")):
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
@@ -164,7 +166,8 @@ async def report_command(update: Update, context: BotContext) -> None:
         lines = [texts.REPORT_AMBIGUOUS] + [texts.REPORT_AMBIGUOUS_LINE.format(id=by_id[p.id], unit=p.unit) for p in matches]
         await update.message.reply_text("\n".join(lines))
         return
-    await update.message.reply_text(await _report_text(context, matches[0]))
+    # A person's records and talks: kept in this chat, not forwarded or saved (protect_content).
+    await update.message.reply_text(await _report_text(context, matches[0]), protect_content=True)
 
 
 async def _report_text(context: BotContext, person: PersonFacts) -> str:
@@ -251,6 +254,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         await update.message.reply_document(
             document=io.BytesIO(content), filename=f"{label}-{window[0].isoformat()}-{window[1].isoformat()}.xlsx",
             caption=texts.EXPORT_CAPTION.format(scope=label, start=window[0].isoformat(), end=window[1].isoformat()),
+            protect_content=True,
         )
 
 

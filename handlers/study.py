@@ -1,8 +1,11 @@
 """Logging study: /study as a guided flow with buttons, the one-line form, and 撤销.
 
-The guided flow is a ConversationHandler over one draft kept in user_data. Every step,
-typed or pressed, fills a field of the draft and calls `_advance`, which asks for the
-first thing still missing (or refused), so the order and the rules live in one place.
+The guided flow keeps one draft in the database (bot/flows.py, flow "study"), read again for
+every update, so it continues after a restart and on any instance. Every step, typed or
+pressed, fills a field of the draft and calls `_advance`, which asks for the first thing
+still missing (or refused) and stores the step, so the order and the rules live in one place.
+Typed text that a step cannot read and that is clearly a question is answered as one, and
+the step asked again; a note is always a note. The record is written once, at 确认.
 Callback data: st:act:<key>, st:all, st:amt:<amount>, st:day:<days ago>, st:skip,
 st:ok:<draft token>, st:no, st:undo:<record id>.
 """
@@ -10,35 +13,38 @@ st:ok:<draft token>, st:no, st:undo:<record id>.
 from __future__ import annotations
 
 import secrets
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import texts
+from bot import flows, texts
 from bot.config import ActivitySettings, StudySettings
 from bot.context import BotContext
 from bot.progress import current_period, local_today, target_for
 from bot.study_input import (
-    OneLine, StudyInputError, check_amount, check_date, clean_note, match_activity, parse_amount, parse_date,
-    parse_record_id, split_one_line,
+    OneLine, StudyInputError, check_amount, check_date, clean_note, looks_like_date, match_activity, parse_amount,
+    parse_date, parse_record_id, split_one_line,
 )
 from db import credits
 from db.models import StudyRecord
 from handlers.access import require_role
+from handlers.ask import answer_question
 from handlers.replies import tell
 from handlers.study_review import ask_supervisors
 
 PREFIX = "st"
-ACTIVITY, AMOUNT, DATE, NOTE, CONFIRM = range(5)
-DRAFT_KEY = "study_draft"
-END = ConversationHandler.END
+ACTIVITY, AMOUNT, DATE, NOTE, CONFIRM = "activity", "amount", "date", "note", "confirm"
+
+STUDY_FLOW = flows.define(flows.FlowSpec(
+    name="study",
+    lifetime=lambda settings: timedelta(minutes=settings.timeout_minutes),
+    dropped=lambda settings: texts.STUDY_DRAFT_DROPPED.format(minutes=settings.timeout_minutes),
+    keep=lambda _: flows.TELL_DROPPED_WITHIN,
+))
 
 
 @dataclass
@@ -50,6 +56,22 @@ class Draft:
     amount: Decimal | None = None
     day: date | None = None
     note: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """As stored in the flow's JSON: amounts as exact decimal strings, days as ISO dates."""
+        return {
+            "token": self.token, "activity": self.activity, "note": self.note,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "day": self.day.isoformat() if self.day is not None else None,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Draft:
+        return cls(
+            token=str(data["token"]), activity=data.get("activity"), note=data.get("note"),
+            amount=Decimal(data["amount"]) if data.get("amount") is not None else None,
+            day=date.fromisoformat(data["day"]) if data.get("day") else None,
+        )
 
 
 def _data(*parts: object) -> str:
@@ -75,38 +97,38 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 # --- entry ---------------------------------------------------------------------------------
 
 
-async def study_command(update: Update, context: BotContext) -> int:
+async def study_command(update: Update, context: BotContext) -> None:
     if not await require_role(update, context, "cadre"):
-        return END
+        return
     if not _settings(context).activities:
         await update.message.reply_text(texts.STUDY_NO_ACTIVITIES)
-        return END
+        return
     if context.args:
-        return await _one_line(update, context)
-    return await _advance(update, context, _start_draft(context, Draft()))
+        await _one_line(update, context)
+        return
+    await _advance(update, context, Draft())
 
 
-async def study_from_reminder(update: Update, context: BotContext) -> int:
+async def study_from_reminder(update: Update, context: BotContext) -> None:
     """A reminder's 登记 button (st:go:<activity key or empty>): straight into the flow, with
     the activity already chosen when the button names one."""
     query = update.callback_query
     if not await require_role(update, context, "cadre"):
-        return END
+        return
     await query.answer()
     activity = _settings(context).activity((query.data or "").split(":", 2)[-1])
-    return await _advance(update, context, _start_draft(context, Draft(activity=activity.key if activity else None)))
+    await _advance(update, context, Draft(activity=activity.key if activity else None))
 
 
-def _start_draft(context: BotContext, draft: Draft) -> Draft:
-    context.user_data[DRAFT_KEY] = draft
-    return draft
+def _draft(context: BotContext, *steps: str) -> Draft | None:
+    """The speaker's open draft, if it is at one of `steps` (any step when none are named)."""
+    state = flows.state_of(context, STUDY_FLOW.name)
+    if state is None or (steps and state.step not in steps):
+        return None
+    return Draft.from_data(state.data)
 
 
-def _draft(context: BotContext) -> Draft | None:
-    return context.user_data.get(DRAFT_KEY)
-
-
-async def _one_line(update: Update, context: BotContext) -> int:
+async def _one_line(update: Update, context: BotContext) -> None:
     """`/study 专题讲座 2 [昨天] [备注]`: saved at once when complete and valid. With only an
     activity it continues as the guided flow; an unclear activity is asked with buttons."""
     settings, line = _settings(context), split_one_line(context.args)
@@ -117,18 +139,21 @@ async def _one_line(update: Update, context: BotContext) -> int:
         try:
             draft = _typed_draft(update, context, line)
         except StudyInputError as error:
+            await flows.finish(context, STUDY_FLOW.name)
             await update.message.reply_text(f"{texts.study_problem(error, '', '')}\n\n{texts.STUDY_USAGE}")
-            return END
+            return
     if match.activity is None:
-        _start_draft(context, draft)
+        await flows.start(context, STUDY_FLOW, ACTIVITY, draft.to_data())
         await update.message.reply_text(
             texts.STUDY_PICK_CLOSEST.format(text=line.activity[:20]), reply_markup=_activity_keyboard(match.closest, more=True)
         )
-        return ACTIVITY
+        return
     if draft.amount is None:
-        return await _advance(update, context, _start_draft(context, draft))
+        await _advance(update, context, draft)
+        return
     draft.activity = match.activity.key
-    return await _save_one_line(update, context, draft, match.activity)
+    await flows.finish(context, STUDY_FLOW.name)  # a complete line replaces any draft left open
+    await _save_one_line(update, context, draft, match.activity)
 
 
 def _typed_draft(update: Update, context: BotContext, line: OneLine) -> Draft:
@@ -143,48 +168,53 @@ def _typed_draft(update: Update, context: BotContext, line: OneLine) -> Draft:
     return Draft(token=token, amount=amount, day=day, note=line.note)
 
 
-async def _save_one_line(update: Update, context: BotContext, draft: Draft, activity: ActivitySettings) -> int:
+async def _save_one_line(update: Update, context: BotContext, draft: Draft, activity: ActivitySettings) -> None:
     try:
         check_amount(draft.amount, activity)
         draft.note = clean_note(draft.note or "", activity, _settings(context).max_note_chars)
     except StudyInputError as error:
         await update.message.reply_text(f"{_problem(error, activity)}\n\n{texts.STUDY_USAGE}")
-        return END
+        return
     result = await _log(context, draft, activity)
     if result.outcome is credits.LogOutcome.OVER_CAP:
         await update.message.reply_text(_over_cap_text(context, activity, draft, result.logged_that_day))
-        return END
+        return
     await _reply_logged(update, context, result, activity)
-    return END
 
 
 # --- the guided steps ----------------------------------------------------------------------
 
 
-async def _advance(update: Update, context: BotContext, draft: Draft, notice: str = "") -> int:
-    """Ask for the first missing or refused field; with everything in place, ask to confirm."""
+async def _advance(update: Update, context: BotContext, draft: Draft, notice: str = "") -> None:
+    """Ask for the first missing or refused field (with everything in place, ask to confirm),
+    and remember the draft at that step."""
+    step, text, markup = await _next_prompt(context, draft, notice)
+    await flows.advance(context, STUDY_FLOW, step, draft.to_data())
+    await _show(update, text, markup)
+
+
+async def _next_prompt(
+    context: BotContext, draft: Draft, notice: str = ""
+) -> tuple[str, str, InlineKeyboardMarkup | None]:
+    """The step the draft is at, and its prompt. A field that breaks a rule is cleared here
+    (the reason goes into the notice), so the draft may change."""
     settings = _settings(context)
     activity = settings.activity(draft.activity) if draft.activity else None
     if activity is None:
-        await _show(update, _with_notice(notice, texts.STUDY_PICK_ACTIVITY), _activity_keyboard(settings.activities))
-        return ACTIVITY
+        return ACTIVITY, _with_notice(notice, texts.STUDY_PICK_ACTIVITY), _activity_keyboard(settings.activities)
     notice = notice or _recheck(context, draft, activity)
     if draft.amount is None:
-        await _show(update, _with_notice(notice, _amount_question(activity, settings)), _amount_keyboard(activity))
-        return AMOUNT
+        return AMOUNT, _with_notice(notice, _amount_question(activity, settings)), _amount_keyboard(activity)
     if draft.day is None:
-        await _show(update, _with_notice(notice, texts.STUDY_ASK_DATE), _day_keyboard())
-        return DATE
+        return DATE, _with_notice(notice, texts.STUDY_ASK_DATE), _day_keyboard()
     logged = await credits.amount_on_day(context.session, context.person.id, activity.key, draft.day)
     if credits.over_cap(activity, logged, draft.amount):
         notice = _over_cap_text(context, activity, draft, logged)
         draft.amount = None
-        return await _advance(update, context, draft, notice)
+        return await _next_prompt(context, draft, notice)
     if draft.note is None or (activity.note_required and not draft.note):
-        await _show(update, _with_notice(notice, _note_question(activity)), _note_keyboard(activity))
-        return NOTE
-    await _show(update, _with_notice(notice, _summary(context, draft, activity)), _confirm_keyboard(draft))
-    return CONFIRM
+        return NOTE, _with_notice(notice, _note_question(activity)), _note_keyboard(activity)
+    return CONFIRM, _with_notice(notice, _summary(context, draft, activity)), _confirm_keyboard(draft)
 
 
 def _with_notice(notice: str, text: str) -> str:
@@ -209,79 +239,134 @@ def _recheck(context: BotContext, draft: Draft, activity: ActivitySettings) -> s
     return ""
 
 
-async def on_activity(update: Update, context: BotContext) -> int | None:
-    query, draft = update.callback_query, _draft(context)
+async def on_activity(update: Update, context: BotContext) -> None:
+    query, draft = update.callback_query, _draft(context, ACTIVITY)
     key = (query.data or "").split(":", 2)[-1]
     if draft is None or _settings(context).activity(key) is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-        return None
+        return
     await query.answer()
     draft.activity = key
-    return await _advance(update, context, draft)
+    await _advance(update, context, draft)
 
 
-async def on_all_types(update: Update, context: BotContext) -> int:
-    await update.callback_query.answer()
+async def on_all_types(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if _draft(context, ACTIVITY) is None:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer()
     await _show(update, texts.STUDY_PICK_ACTIVITY, _activity_keyboard(_settings(context).activities))
-    return ACTIVITY
 
 
-async def on_amount_button(update: Update, context: BotContext) -> int | None:
-    return await _take(update, context, "amount", (update.callback_query.data or "").split(":", 2)[-1])
+async def on_amount_button(update: Update, context: BotContext) -> None:
+    await _take(update, context, AMOUNT, (update.callback_query.data or "").split(":", 2)[-1])
 
 
-async def on_day_button(update: Update, context: BotContext) -> int | None:
+async def on_day_button(update: Update, context: BotContext) -> None:
     days_ago = (update.callback_query.data or "").split(":", 2)[-1]
     if days_ago not in ("0", "1", "2"):
         await update.callback_query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-        return None
-    return await _take(update, context, "day", texts.STUDY_DAY_BUTTONS[int(days_ago)])
+        return
+    await _take(update, context, DATE, texts.STUDY_DAY_BUTTONS[int(days_ago)])
 
 
-async def on_skip_note(update: Update, context: BotContext) -> int | None:
-    return await _take(update, context, "note", "")
+async def on_skip_note(update: Update, context: BotContext) -> None:
+    await _take(update, context, NOTE, "")
 
 
-async def on_amount_text(update: Update, context: BotContext) -> int | None:
-    return await _take(update, context, "amount", update.message.text or "")
+async def on_text(update: Update, context: BotContext) -> None:
+    """Typed text while a draft is open: the answer to the step it is at."""
+    state = flows.state_of(context, STUDY_FLOW.name)
+    assert state is not None  # the InFlow filter routed it here
+    text = update.message.text or ""
+    if state.step == ACTIVITY:
+        await _typed_activity(update, context, Draft.from_data(state.data), text)
+    elif state.step == CONFIRM:
+        await _typed_at_confirm(update, context, Draft.from_data(state.data), text)
+    else:
+        await _take(update, context, state.step, text)
 
 
-async def on_day_text(update: Update, context: BotContext) -> int | None:
-    return await _take(update, context, "day", update.message.text or "")
+async def _typed_activity(update: Update, context: BotContext, draft: Draft, text: str) -> None:
+    """A typed activity name is a choice; a question is answered; anything else is asked
+    about with the closest activities as buttons."""
+    match = match_activity(text, _settings(context).activities)
+    if match.activity is not None:
+        draft.activity = match.activity.key
+        await _advance(update, context, draft)
+    elif flows.is_clearly_a_question(text):
+        await _answer_then_resume(update, context, draft, text)
+    else:
+        await flows.advance(context, STUDY_FLOW, ACTIVITY, draft.to_data())
+        await update.message.reply_text(
+            texts.STUDY_PICK_CLOSEST.format(text=text.strip()[:20]), reply_markup=_activity_keyboard(match.closest, more=True)
+        )
 
 
-async def on_note_text(update: Update, context: BotContext) -> int | None:
-    return await _take(update, context, "note", update.message.text or "")
+async def _typed_at_confirm(update: Update, context: BotContext, draft: Draft, text: str) -> None:
+    if flows.is_clearly_a_question(text):
+        await _answer_then_resume(update, context, draft, text)
+    else:
+        await _resume(update, context, draft, texts.STUDY_CONFIRM_USE_BUTTONS)
 
 
-async def _take(update: Update, context: BotContext, field_name: str, text: str) -> int | None:
-    """Fill one field from a button or typed text. A pressed button that breaks a rule is
-    answered on the button; typed text is answered by asking again with the reason."""
-    draft, query = _draft(context), update.callback_query
+async def _answer_then_resume(update: Update, context: BotContext, draft: Draft, question: str) -> None:
+    """A question asked mid-draft is a question (answered and logged as one); then the draft's
+    prompt again, so the cadre sees where they were."""
+    await answer_question(update, context, question)
+    await _resume(update, context, draft, texts.STUDY_DRAFT_WAITING)
+
+
+async def _resume(update: Update, context: BotContext, draft: Draft, lead: str) -> None:
+    step, text, markup = await _next_prompt(context, draft)
+    await flows.advance(context, STUDY_FLOW, step, draft.to_data())
+    await update.effective_message.reply_text(f"{lead}\n\n{text}", reply_markup=markup)
+
+
+async def _take(update: Update, context: BotContext, step: str, text: str) -> None:
+    """Fill the field of `step` from a button or typed text. A pressed button that breaks a
+    rule is answered on the button; typed text that is clearly a question is answered as one;
+    other typed text is answered by asking again with the reason."""
+    draft, query = _draft(context, step), update.callback_query
     activity = _settings(context).activity(draft.activity or "") if draft else None
     if draft is None or activity is None:
         if query is not None:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-        return END if query is None else None
+        else:
+            await flows.finish(context, STUDY_FLOW.name)
+            await update.message.reply_text(texts.BUTTON_EXPIRED)
+        return
     try:
-        _fill(context, draft, activity, field_name, text)
+        _fill(context, draft, activity, step, text)
     except StudyInputError as error:
         if query is not None:
             await query.answer(_problem(error, activity)[:200], show_alert=True)
-            return None
-        return await _advance(update, context, draft, _problem(error, activity) + texts.STUDY_RETRY_HINT)
+        elif _is_question_not_input(step, text):
+            await _answer_then_resume(update, context, draft, text)
+        else:
+            await _advance(update, context, draft, _problem(error, activity) + texts.STUDY_RETRY_HINT)
+        return
     if query is not None:
         await query.answer()
-    return await _advance(update, context, draft)
+    await _advance(update, context, draft)
 
 
-def _fill(context: BotContext, draft: Draft, activity: ActivitySettings, field_name: str, text: str) -> None:
+def _is_question_not_input(step: str, text: str) -> bool:
+    """Typed text a step could not read, which asks something instead (党费怎么交 where an
+    amount was asked). A note is never a question; a word that looks like a date is a date."""
+    if step == NOTE or (step == DATE and looks_like_date(text)):
+        return False
+    return flows.is_clearly_a_question(text)
+
+
+def _fill(context: BotContext, draft: Draft, activity: ActivitySettings, step: str, text: str) -> None:
     settings = _settings(context)
-    if field_name == "amount":
+    if step == AMOUNT:
         amount = parse_amount(text)
         check_amount(amount, activity)
         draft.amount = amount
-    elif field_name == "day":
+    elif step == DATE:
         today = _today(context)
         day = parse_date(text, today)
         check_date(day, today, settings.backdate_days)
@@ -290,31 +375,35 @@ def _fill(context: BotContext, draft: Draft, activity: ActivitySettings, field_n
         draft.note = clean_note(text, activity, settings.max_note_chars)
 
 
-async def on_confirm(update: Update, context: BotContext) -> int | None:
-    query, draft = update.callback_query, _draft(context)
+async def on_confirm(update: Update, context: BotContext) -> None:
+    query, draft = update.callback_query, _draft(context, CONFIRM)
     token = (query.data or "").split(":", 2)[-1]
     activity = _settings(context).activity(draft.activity or "") if draft else None
     if draft is None or activity is None or token != draft.token or draft.amount is None or draft.day is None:
         await answer_stale_confirm(update, context)
-        return None
+        return
+    # The draft ends in the record's own transaction: a restart in between cannot leave a
+    # saved record with its draft still open (and a second 确认 finds the record by token).
+    await flows.finish(context, STUDY_FLOW.name)
     result = await _log(context, draft, activity)
     if result.outcome is credits.LogOutcome.OVER_CAP:
         await query.answer()
         notice = _over_cap_text(context, activity, draft, result.logged_that_day)
         draft.amount = None
-        return await _advance(update, context, draft, notice)
-    context.user_data.pop(DRAFT_KEY, None)
+        await _advance(update, context, draft, notice)
+        return
     await query.answer()
     await _reply_logged(update, context, result, activity)
-    return END
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    context.user_data.pop(DRAFT_KEY, None)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+async def cancel(update: Update, context: BotContext) -> None:
+    """The 取消 button of the confirmation (/cancel is the gate's, for every flow)."""
+    query = update.callback_query
+    if not await flows.finish(context, STUDY_FLOW.name):
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer()
     await _show(update, texts.CANCELLED)
-    return END
 
 
 # --- saving and its reply ------------------------------------------------------------------
@@ -489,36 +578,14 @@ def _confirm_keyboard(draft: Draft) -> InlineKeyboardMarkup:
 # --- wiring --------------------------------------------------------------------------------
 
 
-def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    typed = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # per_message=False is deliberate: the flow mixes buttons and typed text, and PTB
-        # warns about that combination even though the draft, not the message, is the state.
-        warnings.filterwarnings("ignore", message=r".*CallbackQueryHandler", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("study", study_command),
-                CallbackQueryHandler(study_from_reminder, pattern=rf"^{PREFIX}:go:"),
-            ],
-            states={
-                ACTIVITY: [
-                    CallbackQueryHandler(on_activity, pattern=rf"^{PREFIX}:act:"),
-                    CallbackQueryHandler(on_all_types, pattern=rf"^{PREFIX}:all$"),
-                ],
-                AMOUNT: [CallbackQueryHandler(on_amount_button, pattern=rf"^{PREFIX}:amt:"), MessageHandler(typed, on_amount_text)],
-                DATE: [CallbackQueryHandler(on_day_button, pattern=rf"^{PREFIX}:day:"), MessageHandler(typed, on_day_text)],
-                NOTE: [CallbackQueryHandler(on_skip_note, pattern=rf"^{PREFIX}:skip$"), MessageHandler(typed, on_note_text)],
-                CONFIRM: [CallbackQueryHandler(on_confirm, pattern=rf"^{PREFIX}:ok:")],
-            },
-            fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=rf"^{PREFIX}:no$")],
-            allow_reentry=True,
-            name="study",
-        )
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Before start's /cancel and ask's plain text: while a draft is open, /cancel, typed
-    amounts, dates and notes belong to the flow."""
-    app.add_handler(_conversation())
-    app.add_handler(CallbackQueryHandler(on_undo, pattern=rf"^{PREFIX}:undo:"))
-    app.add_handler(CallbackQueryHandler(answer_stale_confirm, pattern=rf"^{PREFIX}:ok:"))
+    """Before ask's plain text: while a draft is open, typed amounts, dates and notes belong
+    to it (the InFlow filter reads the draft the gate loaded for this update)."""
+    app.add_handler(CommandHandler("study", study_command))
+    for pattern, callback in (
+        (rf"^{PREFIX}:go:", study_from_reminder), (rf"^{PREFIX}:act:", on_activity), (rf"^{PREFIX}:all$", on_all_types),
+        (rf"^{PREFIX}:amt:", on_amount_button), (rf"^{PREFIX}:day:", on_day_button), (rf"^{PREFIX}:skip$", on_skip_note),
+        (rf"^{PREFIX}:ok:", on_confirm), (rf"^{PREFIX}:no$", cancel), (rf"^{PREFIX}:undo:", on_undo),
+    ):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & flows.InFlow(STUDY_FLOW.name), on_text))

@@ -17,7 +17,7 @@ from bot import texts
 from bot.config import ActivitySettings
 from bot.context import BotContext
 from bot.study_input import parse_record_id
-from db import credits
+from db import audit, credits
 from db.models import Person, StudyRecord
 from handlers.access import require_role
 
@@ -111,6 +111,10 @@ async def void_command(update: Update, context: BotContext) -> None:
             texts.VOID_ALREADY.format(id=record_id, status=texts.STATUS_NAMES[result.record.status])
         )
     else:
+        # The reason stays on the record (void_reason); the log says who voided what.
+        await audit.record(context.session, context.person.id, "study.void", {
+            "record": record_id, "person": result.owner.external_id,
+        }, context.services.now())
         await context.session.commit()
         await _tell_void(update, context, result.record, result.owner, reason)
 

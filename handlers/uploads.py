@@ -1,5 +1,5 @@
-"""Files sent to the bot: an admin's roster (CSV/YAML) or knowledge file (YAML with entries:),
-told apart by content, then handed to the feature that owns them."""
+"""Files sent to the bot: an admin's roster (.xlsx/CSV/YAML) or knowledge file (YAML with
+entries:), told apart by content, then handed to the feature that owns them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import texts
 from bot.context import BotContext
-from db.roster import MAX_ROSTER_BYTES
+from db.roster import MAX_ROSTER_BYTES, ROSTER_SUFFIXES
 from handlers.knowledge_admin import install_upload
 from handlers.roster import import_roster_upload
 
@@ -43,7 +43,7 @@ async def on_document(update: Update, context: BotContext) -> None:
     content = bytes(await (await document.get_file()).download_as_bytearray())
     if looks_like_knowledge(filename, content):
         await install_upload(update, context, filename, content)
-    elif filename.lower().endswith((".csv", ".yaml", ".yml")):
+    elif filename.lower().endswith(ROSTER_SUFFIXES):
         await import_roster_upload(update, context, filename, content)
     else:
         await update.message.reply_text(texts.UPLOAD_UNKNOWN_KIND)

@@ -11,7 +11,7 @@ the score a candidate needs to be offered as a button.  The defaults were chosen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,8 +19,9 @@ DEFAULT_ANSWER_THRESHOLD = 0.4
 DEFAULT_SUGGEST_THRESHOLD = 0.3
 DEFAULT_MARGIN = 0.1
 DEFAULT_MAX_QUERY_CHARS = 200
-#: The vocabulary shipped with the package: a config that names none still gets it.
-DEFAULT_SYNONYMS = (str(Path(__file__).resolve().with_name("synonyms")),)
+#: The vocabulary shipped with the package (found as a package resource, so an installed wheel
+#: has it wherever it runs): a config that names none still gets it.
+DEFAULT_SYNONYMS = (str(resources.files("knowledge") / "synonyms"),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from bot.services import Services, make_services
 from db import people
 from db.engine import scratch_schema
 from db.migrate import upgrade
+from db.notes_crypto import NotesCipher
 from db.roster import parse_roster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def config(tmp_path: Path) -> Config:
     knowledge = shipped.knowledge.model_copy(
         update={"paths": [str(kb)], "synonyms": [str(PROJECT_ROOT / "knowledge" / "synonyms")]}
     )
-    # base_dir is where relative paths land (the sent journal): the test's own folder.
+    # base_dir is where relative paths in the config land: the test's own folder.
     return shipped.model_copy(update={"knowledge": knowledge, "base_dir": tmp_path})
 
 
@@ -122,7 +123,7 @@ class BotHarness:
 @pytest.fixture
 async def harness(database_url: str, config: Config) -> AsyncIterator[BotHarness]:
     upgrade(database_url)
-    services = make_services(config, database_url=database_url)
+    services = make_services(config, database_url=database_url, notes=NotesCipher.generate())
     services.clock = lambda: datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
     bot = BotHarness(services, LocalRequest(bot_username="cadrebot_test"))
     await bot.app.initialize()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
 from matplotlib.figure import Figure
 from openpyxl import load_workbook
 
@@ -249,7 +250,7 @@ def test_chart_draws_chinese_names_with_the_shipped_cjk_font(caplog: pytest.LogC
 
     assert problems == []
     font_path = charts.cjk_font_path()
-    assert "mplfonts" in font_path.parts and font_path.suffix in {".otf", ".ttf"}
+    assert font_path.parent == Path(charts.__file__).parent / "fonts" and font_path.suffix == ".otf"
     axes = figure.axes[0]
     labels = [*axes.get_yticklabels(), *axes.get_xticklabels(), *figure.texts, *figure.legends[0].get_texts()]
     assert any("组织科" in t.get_text() for t in figure.texts)
@@ -354,3 +355,25 @@ def test_given_widths_are_used_as_is() -> None:
 def test_an_aware_time_without_a_zone_to_show_it_in_is_refused() -> None:
     with pytest.raises(ValueError):
         workbook_bytes([Sheet("表", ["时间"], [[datetime(2026, 1, 1, tzinfo=timezone.utc)]])])
+
+
+def test_the_shipped_font_has_every_common_ideograph_and_rare_name_characters() -> None:
+    """GB2312's 6,763 and the GBK ideographs names use beyond them (喆 堃 玥 昇 祎 珺 犇 淼)."""
+    font = FT2Font(str(charts.cjk_font_path()))
+    gb2312 = "".join(_decoded_gb2312(a, b) for a in range(0xB0, 0xF8) for b in range(0xA1, 0xFF))
+    assert len(gb2312) == 6763
+    missing = [c for c in gb2312 + "喆堃玥昇祎珺犇淼，。：（）％·—…0123456789ABCxyz" if font.get_char_index(ord(c)) == 0]
+    assert missing == []
+
+
+def _decoded_gb2312(high: int, low: int) -> str:
+    try:
+        return bytes([high, low]).decode("gb2312")
+    except UnicodeDecodeError:  # the few unassigned codes at the end of level 1
+        return ""
+
+
+def test_characters_the_subset_lacks_fall_back_to_system_cjk_fonts_then_dejavu_sans() -> None:
+    families = charts._Fonts(charts.cjk_font_family()).families
+    assert families[0] == "Cadrebot Sans SC" and families[-1] == "DejaVu Sans"
+    assert all(f in charts.SYSTEM_CJK_FAMILIES for f in families[1:-1])

@@ -120,7 +120,9 @@ async def test_a_role_change_by_roster_upload_updates_the_persons_menu(harness: 
     admin = await harness.join("A01")
     assert "digest" not in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
     promoted = ROSTER.replace("C01\", name: 张明, unit: 组织科, roles: cadre", "C01\", name: 张明, unit: 组织科, roles: cadre;supervisor")
-    await harness.upload(admin, "roster.yaml", promoted.encode())
+    preview = (await harness.upload(admin, "roster.yaml", promoted.encode()))[-1]
+    assert "digest" not in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}  # not yet
+    await harness.press(admin, preview, "确认导入")
     assert "digest" in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
 
 

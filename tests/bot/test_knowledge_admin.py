@@ -113,7 +113,9 @@ async def test_gaps_with_a_bad_number_of_days_explains(harness: BotHarness) -> N
 async def test_admin_uploads_a_roster_and_gets_the_invites(harness: BotHarness) -> None:
     user = await admin(harness)
     roster = "id,name,unit,roles\nA01,陈静,办公室,admin\nN01,孙丽,组织科,cadre\n"
-    replies = await harness.upload(user, "roster.csv", roster.encode("utf-8-sig"))
+    preview = (await harness.upload(user, "roster.csv", roster.encode("utf-8-sig")))[-1]
+    # Nothing happens before the admin chooses how to import (tests/bot/test_roster_upload.py).
+    replies = await harness.press(user, preview, "按完整名单导入")
     assert "新增 1 人" in replies[0].text and "停用 4 人" in replies[0].text
     assert replies[-1].kind == "document" and "N01,孙丽," in replies[-1].content.decode("utf-8-sig")
 

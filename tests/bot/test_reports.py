@@ -35,7 +35,7 @@ async def talk_with_notes(harness: BotHarness) -> None:
     async with harness.services.db.session() as session:
         s01, c01 = await harness.person("S01"), await harness.person("C01")
         talk = await talks.record_talk(session, s01.id, c01.id, date(2026, 11, 2), harness.services.now())
-        await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心")
+        await talks.add_notes(session, talk.id, s01.id, "家里有困难，需关心", harness.services.notes)
         await session.commit()
 
 

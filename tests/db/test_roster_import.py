@@ -65,6 +65,11 @@ def test_non_utf8_and_unknown_formats_are_refused() -> None:
     with pytest.raises(RosterError, match="not_utf8"):
         parse_roster("r.csv", "id,name,unit,roles\n".encode("gbk") + "甲".encode("gbk"))
     with pytest.raises(RosterError, match="unknown_format"):
+        parse_roster("r.xls", b"\xd0\xcf\x11\xe0")
+    with pytest.raises(RosterError, match="unknown_format"):
+        parse_roster("r.docx", b"PK")
+    # .xlsx is a roster format now: a file that is not a workbook is refused as broken.
+    with pytest.raises(RosterError, match="bad_xlsx"):
         parse_roster("r.xlsx", b"PK")
 
 
@@ -97,21 +102,22 @@ async def test_reimport_updates_people_without_losing_bindings(db: Database) -> 
 
 
 async def test_people_missing_from_a_new_roster_are_deactivated_then_restored(db: Database) -> None:
+    # C01, not A01: the only admin is never deactivated by a roster (see the test below).
     async with db.session() as session:
         await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
         await session.commit()
-    without_a01 = "\n".join(line for line in CSV.splitlines() if not line.startswith("A01"))
+    without_c01 = "\n".join(line for line in CSV.splitlines() if not line.startswith("C01"))
     async with db.session() as session:
-        summary = await people.import_roster(session, parse_roster("r.csv", without_a01.encode()))
+        summary = await people.import_roster(session, parse_roster("r.csv", without_c01.encode()))
         await session.commit()
         assert summary.deactivated == 1
     async with db.session() as session:
-        assert (await people.by_external_id(session, "A01")).active is False
+        assert (await people.by_external_id(session, "C01")).active is False
         assert len(await people.all_people(session, active_only=False)) == 3
         summary = await people.import_roster(session, parse_roster("r.csv", CSV.encode()))
         await session.commit()
         assert summary.reactivated == 1
-        assert (await people.by_external_id(session, "A01")).active is True
+        assert (await people.by_external_id(session, "C01")).active is True
 
 
 async def test_importing_the_same_roster_twice_changes_nothing(db: Database) -> None:
@@ -142,3 +148,180 @@ async def test_a_few_thousand_people_are_found_by_id_in_one_go(db: Database) -> 
     assert [p.id for p in found] == sorted(wanted)
     assert {p.name for p in found} == {p.name for p in everyone if p.id in set(wanted)}
     assert none == []
+
+
+# --- every problem at once, Chinese headers, .xlsx ----------------------------------------------
+
+
+def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    if merge:
+        book.active.merge_cells(merge)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_every_problem_is_collected_with_row_column_and_cell() -> None:
+    content = "id,name,unit,roles,target\nC1,,一科,boss,abc\nC2,乙,一科,cadre,\nC2,丙,一科,cadre,\n"
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.csv", content.encode())
+    found = [(p.row, p.column, p.code, p.cell) for p in caught.value.each()]
+    assert found == [
+        (2, "name", "required", "B2"), (2, "roles", "unknown_role", "D2"), (2, "target", "not_a_number", "E2"),
+        (4, "id", "duplicate_id", "A4"),
+    ]
+    assert caught.value.total == 4 and (caught.value.row, caught.value.code) == (2, "required")
+
+
+def test_twenty_problems_are_kept_and_the_rest_counted() -> None:
+    content = "id,name,unit,roles\n" + "".join(f"C{i},,一科,cadre\n" for i in range(25))
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.csv", content.encode())
+    assert len(caught.value.each()) == 20 and caught.value.total == 25
+
+
+def test_chinese_headers_mean_the_english_columns() -> None:
+    content = "工号,姓名,部门,角色,分管单位,年度目标,职级\nS1,甲,一科,干部;分管领导,一科;二科,80,县处级\n"
+    [row] = parse_roster("r.csv", content.encode())
+    assert (row.external_id, row.name, row.unit, row.roles, row.supervises, row.target, row.level) == (
+        "S1", "甲", "一科", {"cadre", "supervisor"}, {"一科", "二科"}, 80, "县处级")
+
+
+def test_a_problem_names_the_column_as_the_file_writes_it() -> None:
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.csv", "编号,姓名,单位,角色\nC1,甲,一科,老板\n".encode())
+    assert (caught.value.row, caught.value.column, caught.value.cell) == (2, "角色", "D2")
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.csv", "编号,姓名,单位\nC1,甲,一科\n".encode())
+    assert (caught.value.column, caught.value.code, caught.value.value) == ("roles", "missing_column", "角色")
+
+
+def test_a_column_given_twice_is_refused() -> None:
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.csv", "id,工号,name,roles\nC1,C1,甲,cadre\n".encode())
+    assert (caught.value.row, caught.value.column, caught.value.code, caught.value.cell) == (
+        1, "工号", "duplicate_column", "B1")
+
+
+def test_xlsx_first_sheet_is_read_with_numbers_as_typed() -> None:
+    rows = parse_roster("r.xlsx", xlsx([["工号", "姓名", "单位", "角色", "年度目标"], [1001, "甲", "一科", "干部", 60.0],
+                                        [None] * 5, ["C2", "乙", "一科", "管理员", None]]))
+    assert [(r.external_id, r.target) for r in rows] == [("1001", 60), ("C2", None)]
+
+
+def test_xlsx_header_may_start_below_and_to_the_right() -> None:
+    book = xlsx([[], [], [None, "id", "name", "roles"], [None, "C1", "甲", "boss"]])
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.xlsx", book)
+    assert (caught.value.row, caught.value.column, caught.value.cell) == (4, "roles", "D4")
+
+
+def test_xlsx_merged_header_cells_name_row_and_cell() -> None:
+    content = xlsx([["名单", None, None], ["id", "name", "roles"], ["C1", "甲", "cadre"]], merge="A1:C1")
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.xlsx", content)
+    assert [(p.row, p.code, p.value, p.cell) for p in caught.value.each()] == [(1, "merged_header", "A1:C1", "A1")]
+
+
+def test_xlsx_merged_cells_below_the_header_are_listed_with_the_rows() -> None:
+    content = xlsx([["id", "name", "roles"], ["C1", "甲", "cadre"], ["C2", "乙", None]], merge="B2:B3")
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.xlsx", content)
+    found = [(p.row, p.code, p.cell) for p in caught.value.each()]
+    assert (2, "merged_cells", "B2") in found and (3, "required", "B3") in found
+
+
+def test_xlsx_empty_sheet_names_row_and_cell() -> None:
+    with pytest.raises(RosterError) as caught:
+        parse_roster("r.xlsx", xlsx([]))
+    assert (caught.value.row, caught.value.code, caught.value.cell) == (1, "empty_sheet", "A1")
+
+
+def test_xlsx_that_unpacks_to_too_much_is_refused_unread() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (70 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 1024 * 1024
+    with pytest.raises(RosterError, match="too_large"):
+        parse_roster("r.xlsx", buffer.getvalue())
+
+
+# --- plans: what an import would do, and the admins it never removes ------------------------------
+
+
+async def _import(db: Database, text: str, mode: people.ImportMode = people.ImportMode.FULL) -> people.ImportSummary:
+    async with db.session() as session:
+        summary = await people.import_roster(session, parse_roster("r.csv", text.encode()), mode=mode)
+        await session.commit()
+        return summary
+
+
+async def test_a_plan_changes_nothing_and_names_who_would_go(db: Database) -> None:
+    await _import(db, CSV)
+    async with db.session() as session:
+        rows = parse_roster("r.csv", "id,name,unit,roles\nN1,新人,组织科,cadre\nA01,陈静,办公室,admin\n".encode())
+        full = await people.plan_import(session, rows, people.ImportMode.FULL)
+        partial = await people.plan_import(session, rows, people.ImportMode.UPDATE)
+        assert [p.external_id for p in full.created] == ["N1"] and full.unchanged == 1
+        assert [p.external_id for p in full.deactivated] == ["C01", "S01"] and full.deactivated_share == 2 / 3
+        assert partial.deactivated == () and [p.external_id for p in partial.missing] == ["C01", "S01"]
+        assert await people.by_external_id(session, "N1") is None
+
+
+async def test_additions_only_deactivates_nobody(db: Database) -> None:
+    await _import(db, CSV)
+    summary = await _import(db, "id,name,unit,roles\nN1,新人,组织科,cadre\n", people.ImportMode.UPDATE)
+    assert (summary.created, summary.deactivated) == (1, 0)
+    async with db.session() as session:
+        assert len(await people.all_people(session)) == 4
+
+
+async def test_the_only_admin_missing_from_a_full_list_stays_active(db: Database) -> None:
+    await _import(db, CSV)
+    without_admin = "\n".join(line for line in CSV.splitlines() if not line.startswith("A01"))
+    summary = await _import(db, without_admin)
+    assert summary.deactivated == 0
+    async with db.session() as session:
+        assert (await people.by_external_id(session, "A01")).active is True
+
+
+async def test_the_uploader_missing_from_a_full_list_stays_active(db: Database) -> None:
+    await _import(db, CSV + "A02,周正,办公室,admin,,,\n")
+    async with db.session() as session:
+        uploader = await people.by_external_id(session, "A02")
+        rows = parse_roster("r.csv", CSV.encode())
+        plan = await people.plan_import(session, rows, people.ImportMode.FULL, uploader.id)
+    assert plan.deactivated == () and [(p.external_id, why.value) for p, why in plan.kept] == [("A02", "uploader")]
+
+
+async def test_a_file_demoting_every_admin_is_refused(db: Database) -> None:
+    await _import(db, CSV)
+    demoted = CSV.replace("A01,陈静,办公室,admin", "A01,陈静,办公室,cadre")
+    async with db.session() as session:
+        rows = parse_roster("r.csv", demoted.encode())
+        plan = await people.plan_import(session, rows, people.ImportMode.UPDATE)
+        assert plan.no_admin_left
+        with pytest.raises(ValueError):
+            await people.apply_plan(session, rows, plan)
+
+
+async def test_a_first_roster_without_admins_is_fine(db: Database) -> None:
+    summary = await _import(db, "id,name,unit,roles\nC1,甲,一科,cadre\n")
+    assert summary.created == 1
+
+
+async def test_a_supervised_unit_nobody_belongs_to_is_reported(db: Database) -> None:
+    async with db.session() as session:
+        rows = parse_roster("r.csv", "id,name,unit,roles,supervises\nS1,甲,一科,supervisor,一科;宣传科\n".encode())
+        plan = await people.plan_import(session, rows)
+    assert [(unit, who.external_id) for unit, who in plan.empty_units] == [("宣传科", "S1")]

@@ -16,6 +16,10 @@ import pytest
 
 from .harness import (E2E_DIR, NODE_MISSING, REPO_ROOT, BotProcess, Emulator,
                       ensure_node_modules, node_missing)
+from db.notes_crypto import NotesCipher
+
+# One key for the session: a bot restarted within a test reads the notes it wrote.
+NOTES_KEY = NotesCipher.new_key()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,7 +59,8 @@ def start_bot(emulator: Emulator, tmp_path: Path, request: pytest.FixtureRequest
 
     Environment: TELEGRAM_API_BASE_URL, TELEGRAM_BOT_TOKEN (a fresh token per start unless
     given), DATABASE_URL=sqlite:///<tmp_path>/e2e.db (shared by restarts within a test),
-    CADREBOT_CONFIG unset; env_overrides last (a None value removes the variable).
+    CADREBOT_NOTES_KEY (one per session, unless set), CADREBOT_CONFIG unset; env_overrides
+    last (a None value removes the variable).
     cmd replaces the `cadrebot` command (args are appended to it). With wait_polling the
     call returns once the bot calls getUpdates.
     """
@@ -69,6 +74,7 @@ def start_bot(emulator: Emulator, tmp_path: Path, request: pytest.FixtureRequest
         token = token or overrides.get("TELEGRAM_BOT_TOKEN") or emulator.new_token()
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env.pop("CADREBOT_CONFIG", None)
+        env.setdefault("CADREBOT_NOTES_KEY", NOTES_KEY)  # talk notes are written encrypted
         env.update(TELEGRAM_API_BASE_URL=emulator.root_url, TELEGRAM_BOT_TOKEN=token,
                    DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}", PYTHONUNBUFFERED="1",
                    NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")

@@ -32,7 +32,7 @@ def cli(tmp_path: Path, *args: str) -> str:
 def invite_codes(tmp_path: Path) -> dict[str, str]:
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
-    cli(tmp_path, "roster", "import", str(roster))
+    cli(tmp_path, "roster", "import", str(roster), "--yes")
     rows = csv.DictReader(io.StringIO(cli(tmp_path, "roster", "invites", "--format", "csv")))
     return {row["id"]: row["code"] for row in rows}
 
