@@ -1,6 +1,6 @@
 """Digest chart rendering speed for a unit of 50, beside a baseline from the same run.
 
-  chart     bot.charts.unit_progress_chart for a synthetic unit of 50 people (PNG bytes)
+  chart     bot.digests.charts.unit_progress_chart for a synthetic unit of 50 people (PNG bytes)
   baseline  an empty matplotlib Figure of the same pixel size, saved to PNG the same way:
             the fixed cost of a canvas this big on this machine, whatever we draw on it
 
@@ -25,8 +25,8 @@ from matplotlib.figure import Figure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import charts  # noqa: E402
-from bot.digest_model import PersonRow, UnitDigest, classify  # noqa: E402
+from bot.digests import charts  # noqa: E402
+from bot.digests.model import PersonRow, UnitDigest, classify  # noqa: E402
 
 TARGET_S = 1.0
 WEEK_END = date(2026, 11, 22)

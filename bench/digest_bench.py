@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import postgres_schema, sqlite_database, verdict  # noqa: E402
 from bot.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from bot.digests import org_digest, unit_digest, week_of  # noqa: E402
+from bot.digests.figures import org_digest, unit_digest, week_of  # noqa: E402
 from bot.services import make_services  # noqa: E402
 from db import people  # noqa: E402
 from db.migrate import upgrade  # noqa: E402

@@ -8,7 +8,7 @@ retry_after when a request exceeds them, and counts what every chat received.
 
   1. At Telegram's limits: one reminder to 2,000 people. Rate of deliveries (first to last,
      at the stand-in) beside the allowed rate and beside a bare PTB send loop paced by the
-     same limiter (bot.pacing.Pacer, same concurrency) in the same run; duplicates, lost,
+     same limiter (bot.scheduling.pacing.Pacer, same concurrency) in the same run; duplicates, lost,
      429s by cause, requests rejected twice in a row, retries before their retry_after.
      Then again with 5% of first requests answered 429 at random (retry_after 1-2 s) and 3%
      of messages delivered but answered only after 8 s.
@@ -100,8 +100,8 @@ async def bare_loop(api: FakeBotApi, messages: int, pace: float) -> float:
     the limiter allows on this machine, with no database and no rendering."""
     from telegram.ext import ExtBot
 
-    from bot.pacing import Pacer
-    from bot.wire import telegram_request
+    from bot.scheduling.pacing import Pacer
+    from bot.scheduling.wire import telegram_request
 
     bot = ExtBot(TOKEN, base_url=f"{api.root_url}/bot", request=telegram_request(),
                  rate_limiter=Pacer(pace, max_retries=10))

@@ -10,20 +10,23 @@ from telegram.constants import UpdateType
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.commands import GUEST_COMMANDS
+from bot.chat.commands import GUEST_COMMANDS
 from bot.context import BotContext, CadreApplication
 from bot.services import Services
-from bot.digest_delivery import plan_digests, render_digests
-from bot.menus import refresh_menus
-from bot.pacing import Pacer
-from bot.reminders import plan_reminders, render_reminders
-from bot.scheduler import Scheduler
-from bot.talk_prompts import plan_talks, render_preparation, render_talks
-from bot.wire import WireRequest, telegram_request
+from bot.digests.delivery import plan_digests, render_digests
+from bot.ops.knowledge_sync import KnowledgeSync
+from bot.chat.menus import refresh_menus
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.reminders import plan_reminders, render_reminders
+from bot.scheduling.review_prompts import plan_review_resends, render_review_resends
+from bot.scheduling.scheduler import Scheduler
+from bot.ops.update_order import ChatOrderedProcessor
+from bot.scheduling.talk_prompts import plan_talks, render_preparation, render_talks
+from bot.scheduling.wire import WireRequest, telegram_request
 from db import flows as flow_rows
 from handlers import (
-    ask, credits, errors, gate, knowledge_admin, membership, remind, reports, roster, start, study, study_review, talks,
-    uploads,
+    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, remind, reports, roster, start, study,
+    study_review, talks, uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -43,8 +46,10 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # Several updates at once, one chat's in order (bot/ops/update_order.py).
+        .concurrent_updates(ChatOrderedProcessor(config.bot.concurrent_updates))
     )
-    # Requests go through bot.wire, which marks a delivery attempted once the pacer let it go.
+    # Requests go through bot.scheduling.wire, which marks a delivery attempted once the pacer let it go.
     if request is not None:
         builder = builder.request(WireRequest(request)).get_updates_request(request)
     else:
@@ -64,9 +69,10 @@ def build_scheduler(app: CadreApplication) -> Scheduler:
     """What the scheduler plans, in order, and how each kind of delivery is rendered."""
     return Scheduler(
         app.bot, app.services,
-        planners=[plan_reminders, plan_talks, plan_digests],
+        planners=[plan_reminders, plan_talks, plan_digests, plan_review_resends],
         renderers={
             "reminder": render_reminders, "talk": render_talks, "talkprep": render_preparation, "digest": render_digests,
+            "review": render_review_resends,
         },
     )
 
@@ -81,6 +87,8 @@ def register_handlers(app: CadreApplication) -> None:
     roster.register(app)
     uploads.register(app)
     study_review.register(app)
+    pending.register(app)
+    fixes.register(app)
     credits.register(app)
     remind.register(app)
     talks.register(app)
@@ -97,6 +105,7 @@ async def _post_init(app: CadreApplication) -> None:
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
     if app.job_queue is not None:
         app.scheduler.start(app.job_queue)
+        KnowledgeSync(app.services).start(app.job_queue)  # another instance's knowledge change
         app.job_queue.run_once(_refresh_menus, when=2, name="menus")
     settle_startup_heap()
     log.info("cadrebot ready as @%s", app.bot.username)
@@ -104,7 +113,7 @@ async def _post_init(app: CadreApplication) -> None:
 
 
 async def _forget_stale_flows(app: CadreApplication) -> None:
-    """Drafts nobody came back to within a day go; open ones stay and continue (bot/flows.py)."""
+    """Drafts nobody came back to within a day go; open ones stay and continue (bot/chat/flows.py)."""
     async with app.services.db.session() as session:
         forgotten = await flow_rows.forget_stale(session, app.services.now())
         await session.commit()

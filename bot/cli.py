@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import stat
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import admin_cli
+    from bot.admin import cli as admin_cli
     from knowledge import commands as kb_commands
 
     parser = argparse.ArgumentParser(prog="cadrebot", description="组工学习助手 (cadrebot)")
@@ -74,10 +75,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.runner import run_bot, webhook_secret
 
-    webhook_secret(config)
+    from bot.ops.logs import configure_logging, log_settings
+
+    secret = webhook_secret(config)
+    level, form = log_settings()  # a wrong value is a ConfigError: one line, exit 2
     check_knowledge(config)  # before logging and migrations print anything
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token in the URL
+    # Text or JSON at $CADREBOT_LOG_LEVEL; APScheduler and httpx (whose lines carry the token
+    # in the URL) at WARNING; the token and the webhook secret never printed (bot/ops/logs.py).
+    configure_logging(level, form, secrets=[config.bot.token, secret])
     logging.getLogger("telegram.ext").addFilter(_quiet_bootstrap_failure)
     upgrade(config.database_url)
 
@@ -117,15 +122,17 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def _console(config: Config) -> int:
-    from bot.console import run_console
+    from bot.console.terminal import run_console
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a piped file with a stray byte is still read to its end
     asyncio.run(run_console(config, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()))
-    return 0
+    return 0  # the end of a piped script is a normal end
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from bot.scaffold import InitError, init_instance
+    from bot.admin.scaffold import InitError, init_instance
 
     try:
         done = init_instance(args.dir, force=args.force)

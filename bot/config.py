@@ -57,6 +57,37 @@ class BotSettings(_Strict):
     rate_limit: RateLimitSettings = RateLimitSettings()
     token: str | None = Field(None, description="only from TELEGRAM_BOT_TOKEN")
     api_base_url: str | None = Field(None, description="only from TELEGRAM_API_BASE_URL")
+    # Updates handled at once (bot/ops/update_order.py): never two of one chat, each chat's in order.
+    concurrent_updates: int = Field(16, ge=1, le=256)
+    # The operators' listener (GET /healthz, GET /metrics; bot/ops/http.py): host:port, or
+    # "off". $CADREBOT_OPS_ADDR overrides it. Port 0 also turns it off.
+    ops_addr: str = "127.0.0.1:9090"
+    # Errors are also sent to this chat (operators: a group or a person), traceback trimmed,
+    # never what was typed; null: only logged.
+    ops_chat_id: int | None = None
+
+    @field_validator("ops_addr")
+    @classmethod
+    def _ops_address(cls, value: str) -> str:
+        ops_listen_address(value)  # ValueError names what is wrong
+        return value.strip()
+
+    @property
+    def ops_listen(self) -> tuple[str, int] | None:
+        """(host, port) of the ops listener, or None when it is off."""
+        return ops_listen_address(self.ops_addr)
+
+
+def ops_listen_address(value: str) -> tuple[str, int] | None:
+    """'127.0.0.1:9090', '[::1]:9090', ':9090' (every interface), 'off' or port 0 (no listener)."""
+    text = value.strip()
+    if text.lower() in ("off", "none", "no", "false", ""):
+        return None
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"host:port (e.g. 127.0.0.1:9090) or off, got {value!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    return None if int(port) == 0 else (host, int(port))
 
 
 class DatabaseSettings(_Strict):
@@ -148,6 +179,9 @@ class StudySettings(_Strict):
     credit_name: str = Field("学时", min_length=1, max_length=6)
     year_start_month: int = Field(1, ge=1, le=12, description="each study year begins on the 1st of this month")
     undo_hours: float = Field(24, ge=0, le=24 * 30)
+    # A record (or a /fix request) waiting this long for its confirmers is sent to them once more
+    # (bot/scheduling/review_prompts.py), with the day's talk prompts.
+    confirm_resend_days: int = Field(7, ge=1, le=90, description="re-send a waiting confirmation once after this")
     backdate_days: int = Field(30, ge=0, le=366)
     max_note_chars: int = Field(200, ge=10, le=500)
     targets: TargetSettings = TargetSettings()
@@ -177,7 +211,7 @@ class StudySettings(_Strict):
 
 
 class ConversationSettings(_Strict):
-    """How long a multi-step flow waits for the person (bot/flows.py). Past its time a draft is
+    """How long a multi-step flow waits for the person (bot/chat/flows.py). Past its time a draft is
     dropped and the person told so once; talk notes arriving late are refused, never taken
     for a question, for `late_notes_hours` after the notes step closed."""
 
@@ -196,6 +230,17 @@ class RosterSettings(_Strict):
     preview_hours: float = Field(24, gt=0, le=24 * 30)
 
 
+class RetentionSettings(_Strict):
+    """How long questions and finished deliveries are kept (db/retention.py); null keeps them.
+    At least 30 days: the admins' digest reads a week of both, and /gaps up to a year back (a
+    shorter period shortens what /gaps can show)."""
+
+    questions_days: int | None = Field(730, ge=30, le=36_500)
+    deliveries_days: int | None = Field(180, ge=30, le=36_500)
+    batch_rows: int = Field(5000, ge=100, le=100_000, description="rows deleted per statement")
+    every_hours: float = Field(6, gt=0, le=24 * 7, description="how often the scheduler's leader prunes")
+
+
 class Config(_Strict):
     timezone: str = "Asia/Shanghai"
     bot: BotSettings = BotSettings()
@@ -207,6 +252,7 @@ class Config(_Strict):
     digest: DigestSettings = DigestSettings()
     roster: RosterSettings = RosterSettings()
     conversations: ConversationSettings = ConversationSettings()
+    retention: RetentionSettings = RetentionSettings()
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
 
@@ -328,6 +374,8 @@ def _apply_env(path: Path, raw: dict[str, Any], env: Mapping[str, str]) -> None:
         bot["token"] = env["TELEGRAM_BOT_TOKEN"].strip()
     if env.get("TELEGRAM_API_BASE_URL"):
         bot["api_base_url"] = env["TELEGRAM_API_BASE_URL"].strip().rstrip("/")
+    if env.get("CADREBOT_OPS_ADDR"):
+        bot["ops_addr"] = env["CADREBOT_OPS_ADDR"].strip()
     if env.get("DATABASE_URL"):
         database = raw.setdefault("database", {}) or {}
         raw["database"] = database

@@ -27,7 +27,7 @@ class UpdateScope:
     person: Person | None = None
     failed: bool = False
     # The speaker's multi-step flow, read from the database by the gate for this update
-    # (bot/flows.py); handler filters look at it, so it is never stale across instances.
+    # (bot/chat/flows.py); handler filters look at it, so it is never stale across instances.
     flow: FlowState | None = None
 
 

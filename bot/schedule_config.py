@@ -143,6 +143,9 @@ class TalkSettings(_Strict):
     workdays_only: bool = True
     postpone_days: int = Field(7, ge=1, le=60)
     follow_up_days: int = Field(7, ge=1, le=60, description="re-prompt a supervisor who has not acted")
+    # A supervisor of a large unit would otherwise get every due talk of a day at once; the
+    # rest wait for the following workdays, longest-waiting first (bot/scheduling/talk_prompts.py).
+    daily_prompts: int = Field(3, ge=1, le=50, description="talk prompts a supervisor gets a day at most")
     topics: tuple[str, ...] = Field(min_length=3)
 
     @field_validator("unit_cadence_days")
@@ -163,8 +166,13 @@ class DigestSettings(_Strict):
     cron: str = Field("0 9 * * mon", description="when the weekly digest goes out (configured timezone)")
     behind_ratio: float = Field(0.1, ge=0, le=1, description="behind = below pro-rata by more than this share")
     far_behind_ratio: float = Field(0.3, ge=0, le=1, description="far behind = below pro-rata by more than this share")
-    page_size: int = Field(10, ge=3, le=25, description="people a page in a unit digest")
-    org_page_size: int = Field(15, ge=5, le=40, description="units a page in the organisation digest")
+    # The ratios alone call everyone with 0 "far behind" in the first week of January (差1.5学时):
+    # a gap that small, or that early, is not worth a supervisor's attention.
+    min_gap: float = Field(4.0, ge=0, le=1000, description="nobody is behind while short of pro-rata by less than this many credits")
+    grace_weeks: int = Field(4, ge=0, le=26, description="nobody is behind in this many first weeks of the study year")
+    attention_count: int = Field(3, ge=1, le=10, description="people named in a unit digest's 需要关注 block")
+    page_size: int = Field(6, ge=3, le=25, description="people a page in a unit digest (two lines each)")
+    org_page_size: int = Field(6, ge=3, le=40, description="units a page in the organisation digest (two phone lines each)")
     gap_days: int = Field(7, ge=1, le=90, description="how far back the admins' digest looks for knowledge gaps")
     workdays_only: bool = Field(
         True, description="a digest due on a day off (holiday Monday) goes out on the next workday instead")

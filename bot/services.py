@@ -27,7 +27,7 @@ class Services:
     knowledge: KnowledgeStore
     # Tests replace the clock to drive time; everything asks it instead of datetime.now().
     clock: Callable[[], datetime] = field(default=utcnow)
-    # Talk notes are encrypted with it (bot/notes_key.py); None: notes cannot be written.
+    # Talk notes are encrypted with it (bot/ops/notes_key.py); None: notes cannot be written.
     notes: NotesCipher | None = None
 
     def now(self) -> datetime:
@@ -68,9 +68,16 @@ def load_knowledge(config: Config) -> KnowledgeStore:
     return store
 
 
+def pool_size(config: Config) -> int:
+    """Database connections one instance may hold at once: one per update handled at a time,
+    one per fan-out send in flight (its mark holds a connection until the request is written),
+    and four for the tick, the lease renewal, the ops listener's checks and a spare."""
+    return config.bot.concurrent_updates + config.reminders.concurrency + 4
+
+
 def make_services(config: Config, database_url: str | None = None, notes: NotesCipher | None = None) -> Services:
     """Load the knowledge base named by the config (refusing one that cannot be served), then
-    open the database. `notes` is the talk-notes cipher (bot/notes_key.py)."""
+    open the database. `notes` is the talk-notes cipher (bot/ops/notes_key.py)."""
     knowledge = load_knowledge(config)
-    db = Database(database_url or config.database_url, echo=config.database.echo)
+    db = Database(database_url or config.database_url, echo=config.database.echo, pool_size=pool_size(config))
     return Services(config=config, db=db, knowledge=knowledge, notes=notes)

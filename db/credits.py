@@ -241,6 +241,19 @@ async def decide(
     return ChangeResult(Change.DONE, record, owner)
 
 
+async def decidable(session: AsyncSession, record_id: int, confirmer: Person) -> ChangeResult:
+    """Whether `confirmer` could decide on this record now, changing nothing: 退回 asks for a
+    reason first, and a record another confirmer decided meanwhile is said so at the press,
+    not only after the reason was typed. `decide` checks everything again as it writes."""
+    record = await session.get(StudyRecord, record_id, populate_existing=True)
+    owner = await session.get(Person, record.person_id) if record is not None else None
+    if record is None or owner is None or not await people.may_confirm(session, confirmer, owner):
+        return ChangeResult(Change.NOT_FOUND)
+    if record.status != "pending":
+        return await _already(session, record, owner)
+    return ChangeResult(Change.DONE, record, owner)
+
+
 async def _transition(session: AsyncSession, record: StudyRecord, status: str, **values: object) -> bool:
     """Move `record` from the status it was read with to `status`, in one conditional UPDATE.
 
@@ -309,6 +322,15 @@ async def keep_confirmable(session: AsyncSession, confirmer: Person, rows: list)
         if people.supervises(confirmer, row[-1])
         or (confirmer.has_role("admin") and confirmer.active and people.needs_admins(row[-1], askable))
     ]
+
+
+async def record_with_owner(session: AsyncSession, record_id: int) -> tuple[StudyRecord, Person] | None:
+    """A record and the person it belongs to, read afresh (a re-send checks it still waits)."""
+    row = (await session.execute(
+        select(StudyRecord, Person).join(Person, Person.id == StudyRecord.person_id)
+        .where(StudyRecord.id == record_id).execution_options(populate_existing=True)
+    )).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def pending_older_than(session: AsyncSession, cutoff: datetime) -> list[tuple[StudyRecord, Person]]:
@@ -469,15 +491,18 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first < last else None
 
 
-async def last_study_dates(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, date]:
-    """The latest day each person logged study (confirmed or pending); people who never did are absent."""
+async def last_study_dates(
+    session: AsyncSession, person_ids: Sequence[int], until: date | None = None
+) -> dict[int, date]:
+    """The latest day each person logged study (confirmed or pending); people who never did are absent.
+    With `until`, only study dates on or before it: a past week's 最近学习 is never after that week."""
     if not person_ids:
         return {}
-    rows = await session.execute(
-        select(StudyRecord.person_id, func.max(StudyRecord.study_date))
-        .where(among(session, StudyRecord.person_id, person_ids), StudyRecord.status.in_(LIVE))
-        .group_by(StudyRecord.person_id)
-    )
+    query = select(StudyRecord.person_id, func.max(StudyRecord.study_date)).where(
+        among(session, StudyRecord.person_id, person_ids), StudyRecord.status.in_(LIVE))
+    if until is not None:
+        query = query.where(StudyRecord.study_date <= until)
+    rows = await session.execute(query.group_by(StudyRecord.person_id))
     return {person_id: day for person_id, day in rows.all()}
 
 

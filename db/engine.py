@@ -65,12 +65,17 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 class Database:
     """Owns the async engine and hands out sessions; the only place sessions are made."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, pool_size: int | None = None) -> None:
+        """`pool_size`: connections kept open at most (None: SQLAlchemy's 5, plus 10 more at
+        need). The bot sizes it to what runs at once (updates + fan-out sends + a few), so an
+        update never waits for a connection a fan-out holds; a quarter more at need, and no
+        further, so two instances stay within a known share of PostgreSQL's max_connections."""
         ensure_sqlite_folder(url)
         self.url = url
         # A ping before each checkout guards against server restarts; a SQLite file has none.
         pre_ping = make_url(url).get_backend_name() != "sqlite"
-        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=pre_ping)
+        sizing = {"pool_size": pool_size, "max_overflow": pool_size // 4} if pool_size else {}
+        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=pre_ping, **sizing)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

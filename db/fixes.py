@@ -113,6 +113,20 @@ async def decide_fix(
     return Decision(Change.DONE, fix, record, owner)
 
 
+async def decidable(session: AsyncSession, fix_id: int, confirmer: Person) -> Decision:
+    """Whether `confirmer` could decide on this request now, changing nothing (不同意 asks for
+    a reason first); `decide_fix` checks everything again as it writes."""
+    found = await fix_by_id(session, fix_id)
+    if found is None or not await people.may_confirm(session, confirmer, found[2]):
+        return Decision(Change.NOT_FOUND)
+    fix, record, owner = found
+    if fix.status != "open":
+        return await _already(session, fix, record, owner)
+    if record.status not in LIVE:
+        return await _record_already(session, fix, record, owner)
+    return Decision(Change.DONE, fix, record, owner)
+
+
 async def _close(session: AsyncSession, fix: StudyFix, values: dict[str, object], status: str = "open") -> bool:
     """The conditional UPDATE: only a request still in `status` changes; True if this one did."""
     result = await session.execute(
@@ -171,7 +185,7 @@ async def fix_by_id(session: AsyncSession, fix_id: int) -> tuple[StudyFix, Study
     row = (await session.execute(
         select(StudyFix, StudyRecord, Person)
         .join(StudyRecord, StudyRecord.id == StudyFix.record_id).join(Person, Person.id == StudyFix.person_id)
-        .where(StudyFix.id == fix_id)
+        .where(StudyFix.id == fix_id).execution_options(populate_existing=True)
     )).first()
     return tuple(row) if row is not None else None  # type: ignore[return-value]
 

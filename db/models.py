@@ -398,3 +398,21 @@ class RosterUpload(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision: Mapped[str | None] = mapped_column(String(10))  # full | update | cancelled
+
+
+class KnowledgeVersion(Base):
+    """A knowledge change one instance made (an upload, a /gaps alternate, /reload), published
+    so that every other instance reloads its base within seconds (bot/ops/knowledge_sync.py).
+
+    Only the signal lives here, not the files: they are shared by all instances (a volume), so
+    one copy is edited, backed up and restored. `fingerprint` is what the publisher loaded; an
+    instance that reloads and still differs is told its folder is not the shared one.
+    """
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(40))  # the audit action: kb.reload, kb.upload, ...
+    instance: Mapped[str] = mapped_column(String(80))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

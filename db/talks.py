@@ -2,20 +2,21 @@
 
 Notes are returned only through `history_for_supervisor`, to the supervisor who wrote them,
 and are stored encrypted (db/notes_crypto.py): this module is the only one that sees both
-the cipher and the rows.
+the cipher and the rows. It also reads back the talk prompts planned (delivery rows of kind
+talk:<cadre id>): how many a pair's due date has had, and which prompt a 已谈 button answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialects import among
-from db.models import Person, PersonRole, Talk, TalkPostponement, TalkRequest
+from db.models import Delivery, Person, PersonRole, Talk, TalkPostponement, TalkRequest
 from db.notes_crypto import FERNET, PLAIN, NotesCipher, NotesUnreadable
 
 
@@ -44,14 +45,17 @@ async def supervision_pairs(session: AsyncSession) -> list[Pair]:
     ]
 
 
-async def last_talks(session: AsyncSession, cadre_ids: Sequence[int]) -> dict[tuple[int, int], date]:
-    """The latest talk date per (supervisor, cadre) pair: each pair has its own cadence."""
+async def last_talks(
+    session: AsyncSession, cadre_ids: Sequence[int], until: date | None = None
+) -> dict[tuple[int, int], date]:
+    """The latest talk date per (supervisor, cadre) pair: each pair has its own cadence.
+    With `until`, only talks held on or before it (a past week's digest reads as it stood then)."""
     if not cadre_ids:
         return {}
-    rows = await session.execute(
-        select(Talk.supervisor_id, Talk.cadre_id, func.max(Talk.held_on))
-        .where(among(session, Talk.cadre_id, cadre_ids)).group_by(Talk.supervisor_id, Talk.cadre_id)
-    )
+    query = select(Talk.supervisor_id, Talk.cadre_id, func.max(Talk.held_on)).where(among(session, Talk.cadre_id, cadre_ids))
+    if until is not None:
+        query = query.where(Talk.held_on <= until)
+    rows = await session.execute(query.group_by(Talk.supervisor_id, Talk.cadre_id))
     return {(s, c): held for s, c, held in rows.all()}
 
 
@@ -96,6 +100,136 @@ async def own_talk(session: AsyncSession, talk_id: int, supervisor_id: int) -> T
     """The talk, if this supervisor recorded it (anyone else learns nothing, not even that it exists)."""
     talk = await session.get(Talk, talk_id)
     return talk if talk is not None and talk.supervisor_id == supervisor_id else None
+
+
+# --- recording once, and undoing -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    talk: Talk
+    new: bool  # False: this prompt had already recorded it (a retried press), nothing added
+    cleared_postponement: date | None = None  # the 推迟 the talk ended, for 撤销 to put back
+
+
+async def talk_since(session: AsyncSession, supervisor_id: int, cadre_id: int, since: datetime) -> Talk | None:
+    """The newest talk of the pair recorded at or after `since` (a prompt's time): the prompt
+    has been answered, by this button or any other way."""
+    return await session.scalar(
+        select(Talk).where(Talk.supervisor_id == supervisor_id, Talk.cadre_id == cadre_id, Talk.created_at >= since)
+        .order_by(Talk.id.desc()).limit(1)
+    )
+
+
+async def record_talk_once(
+    session: AsyncSession, supervisor_id: int, cadre_id: int, held_on: date, now: datetime, since: datetime,
+) -> Recorded:
+    """Record the talk unless one of the pair was recorded since `since` (the prompt, or the
+    已谈 press that asked for the day): a retried or doubled press records nothing twice.
+
+    The supervisor's row is locked first (PostgreSQL; SQLite has one writer anyway), so two
+    presses handled at once by two instances are serialised and the second sees the first's
+    talk instead of adding its own."""
+    await session.execute(select(Person.id).where(Person.id == supervisor_id).with_for_update())
+    earlier = await talk_since(session, supervisor_id, cadre_id, since)
+    if earlier is not None:
+        return Recorded(earlier, new=False)
+    postponed = await session.get(TalkPostponement, (supervisor_id, cadre_id))
+    cleared = postponed.until if postponed is not None else None
+    talk = await record_talk(session, supervisor_id, cadre_id, held_on, now)
+    return Recorded(talk, new=True, cleared_postponement=cleared)
+
+
+@dataclass(frozen=True)
+class Undone:
+    cadre_id: int
+    held_on: date
+
+
+async def undo_talk(
+    session: AsyncSession, talk_id: int, supervisor_id: int, now: datetime, window: timedelta,
+    restore_postponement: date | None = None,
+) -> Undone | None:
+    """Take back a talk its supervisor recorded within `window`: the row (with its notes) goes,
+    the requests it resolved are open again and the postponement it cleared is back, so the
+    pair is due as before. None when it is not theirs, already undone, or too old; one
+    conditional DELETE, so two presses at once undo it once."""
+    talk = await own_talk(session, talk_id, supervisor_id)
+    if talk is None or now - talk.created_at > window:
+        return None
+    cadre_id, held_on, created_at = talk.cadre_id, talk.held_on, talk.created_at
+    deleted = await session.execute(
+        delete(Talk).where(Talk.id == talk_id, Talk.supervisor_id == supervisor_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expunge(talk)
+    if deleted.rowcount != 1:
+        return None
+    await session.execute(
+        update(TalkRequest).where(TalkRequest.cadre_id == cadre_id, TalkRequest.resolved_at == created_at)
+        .values(resolved_at=None)
+    )
+    if restore_postponement is not None:
+        await postpone(session, supervisor_id, cadre_id, restore_postponement)
+    await session.flush()
+    return Undone(cadre_id, held_on)
+
+
+# --- one supervisor's pairs, and the prompts they were sent --------------------------------------
+
+
+async def cadres_of(session: AsyncSession, supervisor: Person) -> list[Person]:
+    """The active cadres a supervisor talks with (those of his units, never himself), by name."""
+    if not supervisor.supervised_units:
+        return []
+    cadres = (await session.scalars(
+        select(Person).join(PersonRole)
+        .where(PersonRole.role == "cadre", Person.active.is_(True), Person.unit.in_(sorted(supervisor.supervised_units)))
+        .order_by(Person.unit, Person.name, Person.id)
+    )).unique().all()
+    return [c for c in cadres if c.id != supervisor.id]
+
+
+@dataclass(frozen=True)
+class PromptSent:
+    period: str  # "<due date>#<n>": the n-th prompt for that due date
+    planned_on: datetime
+    expired: bool  # never reached the supervisor (past its grace period)
+
+
+PROMPT_KIND = "talk"
+
+
+async def prompts_since(session: AsyncSession, since: datetime) -> dict[tuple[int, int], list[PromptSent]]:
+    """The talk prompts planned since a moment, per (supervisor, cadre): how many a due date has
+    had and when the last one was, so follow-ups and the daily limit count what was sent."""
+    rows = await session.execute(
+        select(Delivery.person_id, Delivery.kind, Delivery.period, Delivery.created_at, Delivery.status)
+        .where(Delivery.kind.startswith(f"{PROMPT_KIND}:"), Delivery.created_at >= since)
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    sent: dict[tuple[int, int], list[PromptSent]] = {}
+    for person_id, kind, period, created_at, status in rows.all():
+        cadre = kind.split(":", 1)[1]
+        if cadre.isdigit():
+            sent.setdefault((person_id, int(cadre)), []).append(PromptSent(period, created_at, status == "expired"))
+    return sent
+
+
+async def prompt_time(session: AsyncSession, supervisor_id: int, cadre_id: int, delivery_id: int) -> datetime | None:
+    """When the prompt a 已谈 button came with was planned, if it was this pair's prompt to him."""
+    return await session.scalar(
+        select(Delivery.created_at).where(
+            Delivery.id == delivery_id, Delivery.person_id == supervisor_id, Delivery.kind == f"{PROMPT_KIND}:{cadre_id}",
+        )
+    )
+
+
+async def request_time(session: AsyncSession, cadre_id: int, request_id: int) -> datetime | None:
+    """When the cadre asked for the talk a /talk notification's 已谈 button answers."""
+    return await session.scalar(
+        select(TalkRequest.created_at).where(TalkRequest.id == request_id, TalkRequest.cadre_id == cadre_id)
+    )
 
 
 async def add_notes(session: AsyncSession, talk_id: int, supervisor_id: int, notes: str, cipher: NotesCipher) -> bool:

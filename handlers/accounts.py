@@ -17,8 +17,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.ids import TELEGRAM_ID_DIGITS, parse_id
-from bot.study_input import parse_record_id
+from bot.chat.ids import TELEGRAM_ID_DIGITS, parse_id
+from bot.study.input import parse_record_id
 from db import audit, flows, people
 from db.models import Person
 from handlers.access import require_role

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
+from bot.ops import metrics
 from bot.context import BotContext
-from bot.ids import parse_id
-from bot.render import render_chunks
+from bot.chat.ids import parse_id, parse_natural
+from bot.chat.render import render_chunks, split_steps, to_html
 from db import questions
 from knowledge.matcher import MatchResult
 from knowledge.schema import Entry
 
 CALLBACK_PREFIX = "kb"
 MAX_CALLBACK_BYTES = 64
+PAGE_DIGITS = 2  # a page number in 展开 data: a forged 99999999 is refused before it is compared
 
 
 def _callback(*parts: object) -> str | None:
@@ -53,6 +56,7 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
         result.candidates[0].score if result.candidates else 0.0, context.services.now(),
     )
     await context.session.commit()
+    metrics.QUESTIONS.labels(result.outcome).inc()
     if result.outcome == "answer" and result.best is not None:
         await send_entry(update, context, result.best, logged.id)
     elif result.outcome == "suggest":
@@ -70,18 +74,64 @@ def _suggestions(result: MatchResult, question_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def send_entry(update: Update, context: BotContext, entry: Entry, question_id: int | None) -> None:
-    """The answer in as many messages as it needs; source, related and feedback on the last."""
+#: The page a 展开 button opens: the rest of the answer, after the head shown first.
+REST_PAGE = 1
+
+
+def _full_text(entry: Entry) -> str:
     body = entry.answer
     if entry.source:
         body = f"{body.rstrip()}\n\n{texts.ASK_SOURCE.format(source=entry.source)}"
-    chunks = render_chunks(f"**{entry.question}**\n{body}")
+    return f"**{entry.question}**\n{body}"
+
+
+async def send_entry(update: Update, context: BotContext, entry: Entry, question_id: int | None) -> None:
+    """The answer in as many messages as it needs; source, related and feedback on the last.
+    A long numbered answer shows its first steps with a 展开 button instead of one wall of text."""
     chat = update.effective_chat
+    parts = split_steps(entry.answer)
+    expand = _callback("more", question_id, entry.id, REST_PAGE) if parts and question_id is not None else None
+    if parts is not None and expand is not None:
+        rows = [[InlineKeyboardButton(texts.ASK_EXPAND.format(count=parts.rest_steps), callback_data=expand)]]
+        await context.bot.send_message(
+            chat.id, to_html(f"**{entry.question}**\n{parts.head}"), parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+        return
+    chunks = render_chunks(_full_text(entry))
     for chunk in chunks[:-1]:
         await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML)
     await context.bot.send_message(
         chat.id, chunks[-1], parse_mode=ParseMode.HTML, reply_markup=_entry_buttons(context, entry, question_id)
     )
+
+
+async def _expand(update: Update, context: BotContext, question_id: int, entry_id: str, page: int) -> None:
+    """展开: the message grows into the whole answer, from the entry as the base has it now (the
+    button carries only ids, so it works after a restart or on another instance); an answer
+    too long for one message goes on in new ones, the buttons on the last."""
+    query = update.callback_query
+    entry = context.services.knowledge.get(entry_id)
+    if entry is None:
+        await query.answer(texts.ENTRY_GONE, show_alert=True)
+        return
+    if page != REST_PAGE:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    chunks = render_chunks(_full_text(entry))
+    buttons = _entry_buttons(context, entry, question_id)
+    try:
+        await query.edit_message_text(
+            chunks[0], parse_mode=ParseMode.HTML, reply_markup=buttons if len(chunks) == 1 else None
+        )
+    except BadRequest:
+        return  # "message is not modified": a second tap on a 展开 already opened
+    for index, chunk in enumerate(chunks[1:], start=2):
+        await context.bot.send_message(
+            update.effective_chat.id, chunk, parse_mode=ParseMode.HTML,
+            reply_markup=buttons if index == len(chunks) else None,
+        )
 
 
 def _entry_buttons(context: BotContext, entry: Entry, question_id: int | None) -> InlineKeyboardMarkup | None:
@@ -100,15 +150,22 @@ def _entry_buttons(context: BotContext, entry: Entry, question_id: int | None) -
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """kb:show:<entry>, kb:pick:<question>:<entry>, kb:up:<question>, kb:down:<question>."""
+    """kb:show:<entry>, kb:pick:<question>:<entry>, kb:up:<question>, kb:down:<question>,
+    kb:more:<question>:<entry>:<page>."""
     query = update.callback_query
     parts = (query.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     person_id = context.person.id if context.person else -1
     if action == "show" and len(parts) == 3:
         await _show(update, context, parts[2], None)
+    elif (
+        action == "more" and len(parts) == 5 and (question_id := parse_id(parts[2])) is not None
+        and (page := parse_natural(parts[4], PAGE_DIGITS)) is not None
+    ):
+        await _expand(update, context, question_id, parts[3], page)
     elif action == "pick" and len(parts) == 4 and (question_id := parse_id(parts[2])) is not None:
         if await questions.resolve_suggestion(context.session, question_id, person_id, parts[3]):
+            metrics.QUESTIONS.labels("picked").inc()
             await _show(update, context, parts[3], question_id)
         else:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
@@ -136,6 +193,7 @@ async def _show(update: Update, context: BotContext, entry_id: str, question_id:
             entry.id, 0.0, context.services.now(),
         )
         await context.session.commit()
+        metrics.QUESTIONS.labels("related").inc()
         question_id = viewed.id
     await send_entry(update, context, entry, question_id)
 

@@ -1,5 +1,10 @@
-"""Where a cadre stands: /credits for this study year, /credits 2025 for another, and
-/credits export for every record as a spreadsheet."""
+"""Where a cadre stands: /credits for this study year, /credits 2025 for another,
+/credits 记录 (or the 📋 全部记录 button) for every record of the year in the chat, RECORDS_PAGE a
+page with its 编号 and history (who confirmed, returned or voided it, when and why; a /fix
+asked and its answer), and /credits export for every record as a spreadsheet.
+
+Callback data: cr:all:<year> (a new message with page 1), cr:rec:<year>:<page> (that page, in place).
+Only the presser's own records are ever shown, so the data can name nothing else."""
 
 from __future__ import annotations
 
@@ -7,21 +12,26 @@ import asyncio
 import io
 from datetime import date
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.config import Config
 from bot.context import BotContext
-from bot.progress import current_period, local_today, period_of_year, progress_bar, target_for
-from bot.workbooks import Cell, Sheet, workbook_bytes
-from db import credits
-from db.models import Person, StudyRecord
+from bot.study.progress import current_period, local_today, period_of_year, progress_bar, target_for
+from bot.digests.workbooks import Cell, Sheet, export_headers, workbook_bytes
+from bot.chat.ids import parse_id
+from db import credits, fixes
+from db.models import Person, StudyFix, StudyRecord
 from db.periods import Period
 from handlers.access import require_role
 
 EXPORT_WORDS = ("export", "导出")
+RECORD_WORDS = ("记录", "全部记录", "records")
 EARLIEST_YEAR = 2000
+RECORDS_PAGE = 10
+PREFIX = "cr"
 
 
 async def credits_command(update: Update, context: BotContext) -> None:
@@ -33,17 +43,25 @@ async def credits_command(update: Update, context: BotContext) -> None:
     if args and args[0].lower() in EXPORT_WORDS:
         await _export(update, context)
         return
-    period = _period_asked(args, config, today)
+    listing = bool(args) and args[0] in RECORD_WORDS
+    period = _period_asked(args[1:] if listing else args, config, today)
     if period is None:
         await update.message.reply_text(texts.CREDITS_USAGE)
         return
     if period.start > today:
         await update.message.reply_text(texts.CREDITS_NOT_STARTED.format(year=period.label))
         return
+    if listing:
+        text, markup = await records_view(context, period, 1)
+        await update.message.reply_text(text, reply_markup=markup)
+        return
     progress = await credits.year_progress(
         context.session, person.id, period, target_for(person, config.study), today
     )
-    await update.message.reply_text(progress_text(progress, person, config, today))
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.CREDITS_ALL_BUTTON, callback_data=f"{PREFIX}:all:{period.start.year}"),
+    ]]) if progress.latest else None
+    await update.message.reply_text(progress_text(progress, person, config, today), reply_markup=markup)
 
 
 def _period_asked(args: list[str], config: Config, today: date) -> Period | None:
@@ -101,13 +119,120 @@ def _pace(progress: credits.Progress, credit: str, today: date) -> str:
     return texts.CREDITS_ON_PACE.format(expected=expected, credit=credit)
 
 
-def _record_line(record: StudyRecord, config: Config, today: date) -> str:
+def _record_line(record: StudyRecord, config: Config, today: date, template: str = texts.CREDITS_RECORD_LINE) -> str:
     status = "" if record.status == "confirmed" else f"（{texts.STATUS_NAMES[record.status]}）"
-    return texts.CREDITS_RECORD_LINE.format(
+    return template.format(
         id=record.id, day=texts.day(record.study_date, today), name=config.study.activity_name(record.activity),
         amount=texts.amount(record.amount, record.unit), credits=texts.credits(record.credits, config.study.credit_name),
         status=status,
     )
+
+
+# --- every record of a year, in the chat ---------------------------------------------------------
+
+
+async def records_view(context: BotContext, period: Period, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the speaker's records of `period`, newest first, each with its 编号 and
+    what became of it; paging buttons when there is more than one page."""
+    person, config = context.person, context.services.config
+    total_pages = 1
+    records, count = await credits.records_page(context.session, person.id, period, (page - 1) * RECORDS_PAGE, RECORDS_PAGE)
+    if count:
+        total_pages = (count + RECORDS_PAGE - 1) // RECORDS_PAGE
+        if page > total_pages:  # fewer records than when the button was made
+            page = total_pages
+            records, count = await credits.records_page(
+                context.session, person.id, period, (page - 1) * RECORDS_PAGE, RECORDS_PAGE)
+    if not count:
+        return texts.CREDITS_RECORDS_NONE.format(year=period.label), None
+    today = local_today(context.services.now(), config.tz)
+    asked = await fixes.latest_for_records(context.session, [r.id for r in records])
+    handlers = {r.decided_by for r in records} | {r.voided_by for r in records} | {f.decided_by for f in asked.values()}
+    names = await credits.names_of(context.session, {h for h in handlers if h})
+    where = texts.PENDING_PAGE.format(page=page, pages=total_pages) if total_pages > 1 else ""
+    lines = [texts.CREDITS_RECORDS_HEADER.format(name=person.name, year=period.label, count=count, page=where)]
+    for record in records:
+        lines.append(_record_line(record, config, today, texts.CREDITS_RECORDS_LINE))
+        lines += history_lines(record, asked.get(record.id), names, person, config, today)
+    lines += ["", texts.CREDITS_RECORDS_FOOTER.format(hours=texts.num(config.study.undo_hours))]
+    nav = []
+    if page > 1:
+        nav.append(InlineKeyboardButton(texts.PAGE_PREV, callback_data=f"{PREFIX}:rec:{period.start.year}:{page - 1}"))
+    if page < total_pages:
+        nav.append(InlineKeyboardButton(texts.PAGE_NEXT, callback_data=f"{PREFIX}:rec:{period.start.year}:{page + 1}"))
+    return "\n".join(lines), InlineKeyboardMarkup([nav]) if nav else None
+
+
+def history_lines(
+    record: StudyRecord, fix: StudyFix | None, names: dict[int, str], owner: Person, config: Config, today: date
+) -> list[str]:
+    """Who confirmed, returned or voided the record, when and why; and a /fix still waiting or declined."""
+    def when(moment: object) -> str:
+        return texts.moment(moment, config.tz, today) if moment is not None else "—"  # type: ignore[arg-type]
+
+    def who(person_id: int | None) -> str:
+        return names.get(person_id, "—") if person_id else "—"
+
+    lines = []
+    if record.status == "voided":
+        if record.voided_by == owner.id and not record.void_reason:
+            lines.append(texts.CREDITS_HISTORY_UNDONE.format(when=when(record.voided_at)))
+        else:
+            lines.append(texts.CREDITS_HISTORY_VOIDED.format(
+                by=who(record.voided_by), when=when(record.voided_at),
+                reason=record.void_reason or texts.CREDITS_HISTORY_NO_REASON,
+            ))
+    elif record.status == "rejected":
+        lines.append(texts.CREDITS_HISTORY_REJECTED.format(
+            by=who(record.decided_by), when=when(record.decided_at),
+            reason=record.decision_reason or texts.CREDITS_HISTORY_NO_REASON,
+        ))
+    elif record.status == "confirmed" and record.decided_by:
+        lines.append(texts.CREDITS_HISTORY_CONFIRMED.format(by=who(record.decided_by), when=when(record.decided_at)))
+    if fix is not None and fix.status == "open" and record.status in credits.LIVE:
+        lines.append(texts.CREDITS_HISTORY_FIX_OPEN.format(when=when(fix.asked_at)))
+    elif fix is not None and fix.status == "declined":
+        lines.append(texts.CREDITS_HISTORY_FIX_DECLINED.format(
+            by=who(fix.decided_by), when=when(fix.decided_at), reason=fix.decline_reason or texts.CREDITS_HISTORY_NO_REASON,
+        ))
+    return lines
+
+
+def _year_in(data: str, parts_wanted: int) -> list[int] | None:
+    """cr:<action>:<year>[:<page>] as numbers, the year within the range /credits accepts."""
+    parts = data.split(":")
+    if len(parts) != parts_wanted:
+        return None
+    numbers = [parse_id(part) for part in parts[2:]]
+    if None in numbers or not EARLIEST_YEAR <= numbers[0] <= 9999:  # type: ignore[operator]
+        return None
+    return numbers  # type: ignore[return-value]
+
+
+async def on_records_button(update: Update, context: BotContext) -> None:
+    """📋 全部记录 (a new message) or a page button (the same message, turned)."""
+    query = update.callback_query
+    data = query.data or ""
+    first = data.startswith(f"{PREFIX}:all:")
+    numbers = _year_in(data, 3 if first else 4)
+    person = context.person
+    if person is None or not person.has_role("cadre"):
+        await query.answer(texts.NOT_ALLOWED, show_alert=True)
+        return
+    if numbers is None:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    period = period_of_year(context.services.config.study, numbers[0])
+    text, markup = await records_view(context, period, 1 if first else numbers[1])
+    if first:
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # the page as it already stands
+        if "not modified" not in str(exc):
+            raise
 
 
 # --- export --------------------------------------------------------------------------------
@@ -123,7 +248,8 @@ async def _export(update: Update, context: BotContext) -> None:
     names = await credits.names_of(context.session, deciders)
     rows = [export_row(record, person, names, context.services.config) for record in records]
     # Building a workbook takes a while for a long history; keep the event loop answering others.
-    sheet = Sheet(texts.CREDITS_EXPORT_SHEET, texts.CREDITS_EXPORT_HEADERS, rows)
+    headers = export_headers(texts.CREDITS_EXPORT_HEADERS, context.services.config.study.credit_name)
+    sheet = Sheet(texts.CREDITS_EXPORT_SHEET, headers, rows)
     content = await asyncio.to_thread(workbook_bytes, [sheet], tz=context.services.config.tz)
     today = local_today(context.services.now(), context.services.config.tz)
     await update.message.reply_document(
@@ -149,3 +275,4 @@ def export_row(record: StudyRecord, owner: Person, names: dict[int, str], config
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("credits", credits_command))
+    app.add_handler(CallbackQueryHandler(on_records_button, pattern=rf"^{PREFIX}:(all|rec):"))

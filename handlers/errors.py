@@ -13,9 +13,10 @@ from types import TracebackType
 
 from sqlalchemy.exc import StatementError
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, NetworkError, TelegramError
 
 from bot import texts
+from bot.ops import metrics, alerts as ops_alerts
 from bot.context import BotContext, current_scope
 
 log = logging.getLogger("cadrebot.errors")
@@ -27,15 +28,27 @@ async def on_error(update: object, context: BotContext) -> None:
         scope.failed = True  # the update's writes are rolled back, not half-committed
         await scope.session.rollback()
     if not isinstance(update, Update):
+        if isinstance(context.error, Conflict):  # PTB retries getUpdates by itself
+            log.warning("another instance is polling with this token (409 Conflict): run one poller, "
+                        "or webhook mode for several instances (docs/operations.md)")
+            return
         log.error("error outside an update", exc_info=context.error)
+        metrics.ERRORS.labels("other").inc()
+        if context.error is not None and not isinstance(context.error, NetworkError):  # PTB retries those
+            await ops_alerts.report(context.application, "outside an update", context.error, _describe(context.error))
         return
     user, chat, error = update.effective_user, update.effective_chat, context.error
     trace = error.__traceback__ if error else None
+    handler = _failing_handler(trace)
     log.error(
         "update %s (%s) in chat %s failed in %s: %s\n%s",
-        update.update_id, _what(update), chat.id if chat else None, _failing_handler(trace),
+        update.update_id, _what(update), chat.id if chat else None, handler,
         _describe(error), "".join(traceback.format_tb(trace)).rstrip(),
     )
+    metrics.ERRORS.labels("update").inc()
+    if error is not None:  # the same facts as the log line: ids and code, never what was typed
+        where = f"update {update.update_id} ({_what(update)}) in chat {chat.id if chat else None}, {handler}"
+        await ops_alerts.report(context.application, where, error, _describe(error), kind=handler)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(texts.ERROR[:200], show_alert=True)

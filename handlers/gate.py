@@ -7,7 +7,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
-from bot import flows, texts
+from bot import texts
+from bot.chat import flows
 from bot.context import BotContext
 from db import people
 from handlers.replies import tell

@@ -11,8 +11,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.ids import parse_id
-from bot.gaps_report import GapPage, gap_pages
+from bot.chat.ids import parse_id
+from bot.ops.knowledge_sync import publish_change
+from bot.digests.gaps import GapPage, gap_pages
 from db import audit, questions
 from db.models import Question
 from handlers.access import require_role
@@ -56,6 +57,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
     # Off the event loop: questions keep being answered from the old snapshot meanwhile.
     result = await asyncio.to_thread(store.reload)
     if result.ok:
+        await publish_change(context.services, "kb.reload")  # the other instances reload too
         await audit.record(context.session, _actor(context), "kb.reload", {"entries": len(result.entries)},
                            context.services.now())
         await update.message.reply_text(texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)))
@@ -69,6 +71,7 @@ async def install_upload(update: Update, context: BotContext, filename: str, con
     """Called by the upload dispatcher once it knows the sender is an admin."""
     result = await asyncio.to_thread(context.services.knowledge.install_file, filename, content)
     if result.ok:
+        await publish_change(context.services, "kb.upload")
         await audit.record(context.session, _actor(context), "kb.upload",
                            {"file": filename, "entries": len(result.entries)}, context.services.now())
         await update.message.reply_text(
@@ -175,6 +178,7 @@ async def _add_alternate(update: Update, context: BotContext, question: Question
     if not result.ok:
         await query.edit_message_text(texts.GAPS_ADD_REFUSED.format(errors=_issue_lines(result.errors)))
         return
+    await publish_change(context.services, "kb.alternate_added")
     resolved = await _resolve_same_wording(context, question, "alternate")
     await audit.record(context.session, _actor(context), "kb.alternate_added", {
         "entry": entry.id, "file": file, "text": question.text, "question": question.id, "resolved": resolved,

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.reminders import applies_to, describe_schedule
+from bot.scheduling.reminders import applies_to, describe_schedule
 from db import reminders
 from db.models import Person, ReminderPrefs
 
@@ -38,10 +38,10 @@ def settings_text(context: BotContext, person: Person, prefs: ReminderPrefs) -> 
     services = context.services
     lines = [texts.REMIND_HEADER]
     schedules = [s for s in services.config.reminders.schedules if applies_to(s, person)]
-    for schedule in schedules:
+    for index, schedule in enumerate(schedules, start=1):
         muted = prefs.muted_all or schedule.key in prefs.muted
         state = texts.REMIND_MUTED if muted else texts.REMIND_ON
-        lines.append(f"• {schedule.name}（{describe_schedule(schedule)}）：{state}")
+        lines.append(texts.REMIND_LINE.format(index=index, name=schedule.name, when=describe_schedule(schedule), state=state))
     if not schedules:
         lines.append(texts.REMIND_NONE)
     if prefs.snooze_until and prefs.snooze_until > services.now():
@@ -53,22 +53,47 @@ def settings_text(context: BotContext, person: Person, prefs: ReminderPrefs) -> 
     return "\n".join(lines)
 
 
+# Telegram shows at most 8 buttons in a row; /remind keeps to four rows: the numbered
+# reminders (one row, two when there are more than MUTE_ROW), all/snooze, quiet hours.
+MUTE_ROW = 5
+MAX_BUTTONS_IN_A_ROW = 8
+
+
 def settings_keyboard(context: BotContext, person: Person, prefs: ReminderPrefs) -> InlineKeyboardMarkup:
-    rows = []
-    for schedule in context.services.config.reminders.schedules:
-        if applies_to(schedule, person) and not prefs.muted_all:
-            label = texts.REMIND_UNMUTE_ONE if schedule.key in prefs.muted else texts.REMIND_MUTE_ONE
-            rows.append([InlineKeyboardButton(label.format(name=schedule.name), callback_data=f"{PREFIX}:t:{schedule.key}")])
-    rows.append([InlineKeyboardButton(texts.REMIND_UNMUTE_ALL if prefs.muted_all else texts.REMIND_MUTE_ALL, callback_data=f"{PREFIX}:all")])
+    """At most four rows (for up to 16 reminders a person, far more than any config has), so the
+    keyboard fits a phone screen beside the list it acts on."""
+    rows = _mute_rows(context, person, prefs)
     snoozed = prefs.snooze_until is not None and prefs.snooze_until > context.services.now()
-    rows.append([InlineKeyboardButton(texts.REMIND_UNSNOOZE if snoozed else texts.REMIND_SNOOZE.format(
-        days=context.services.config.reminders.snooze_days), callback_data=f"{PREFIX}:snz")])
-    presets = [InlineKeyboardButton(texts.REMIND_QUIET_PRESET.format(start=a, end=b), callback_data=f"{PREFIX}:q:{a}-{b}")
-               for a, b in QUIET_PRESETS]
-    rows.append(presets)
+    rows.append([
+        InlineKeyboardButton(texts.REMIND_UNMUTE_ALL if prefs.muted_all else texts.REMIND_MUTE_ALL, callback_data=f"{PREFIX}:all"),
+        InlineKeyboardButton(texts.REMIND_UNSNOOZE if snoozed else texts.REMIND_SNOOZE.format(
+            days=context.services.config.reminders.snooze_days), callback_data=f"{PREFIX}:snz"),
+    ])
+    current = (prefs.quiet_start, prefs.quiet_end)
+    quiet = [InlineKeyboardButton(texts.REMIND_QUIET_PRESET.format(start=a, end=b), callback_data=f"{PREFIX}:q:{a}-{b}")
+             for a, b in QUIET_PRESETS if (a, b) != current]  # the window already set needs no button
     if prefs.quiet_start:
-        rows.append([InlineKeyboardButton(texts.REMIND_QUIET_CLEAR, callback_data=f"{PREFIX}:q:off")])
+        quiet.append(InlineKeyboardButton(texts.REMIND_QUIET_CLEAR, callback_data=f"{PREFIX}:q:off"))
+    rows.append(quiet)
     return InlineKeyboardMarkup(rows)
+
+
+def _mute_rows(context: BotContext, person: Person, prefs: ReminderPrefs) -> list[list[InlineKeyboardButton]]:
+    """🔕 n / 🔔 n for the reminders numbered in the text, in one row or two equal ones."""
+    if prefs.muted_all:
+        return []  # 全部恢复 first; one by one makes sense again after that
+    schedules = [s for s in context.services.config.reminders.schedules if applies_to(s, person)]
+    buttons = [
+        InlineKeyboardButton(
+            (texts.REMIND_UNMUTE_ONE if schedule.key in prefs.muted else texts.REMIND_MUTE_ONE).format(index=index),
+            callback_data=f"{PREFIX}:t:{schedule.key}",
+        )
+        for index, schedule in enumerate(schedules, start=1)
+    ]
+    if not buttons:
+        return []
+    per_row = MUTE_ROW if len(buttons) <= MUTE_ROW else min(MAX_BUTTONS_IN_A_ROW, -(-len(buttons) // 2))
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 async def remind_command(update: Update, context: BotContext) -> None:

@@ -18,16 +18,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.ids import parse_naturals
-from bot.delivery import Outgoing, send_attachment
-from bot.digest_delivery import CALLBACK, org_message, pager, unit_message
-from bot.digest_model import RecordRow, TalkRow
-from bot.digest_text import org_digest_pages, unit_digest_pages
-from bot.digests import org_digest, person_rows, unit_digest, week_of
-from bot.progress import current_period, local_today, period_of_year, progress_bar, target_for
-from bot.study_input import StudyInputError, parse_date
+from bot.chat.ids import parse_naturals
+from bot.scheduling.delivery import Outgoing, send_attachment
+from bot.digests.delivery import CALLBACK, org_message, pager, unit_message, unit_pages
+from bot.digests.model import RecordRow, TalkRow
+from bot.digests.text import org_digest_pages
+from bot.digests.figures import org_digest, person_rows, unit_digest, week_of
+from bot.study.progress import current_period, local_today, period_of_year, progress_bar, target_for
+from bot.study.input import StudyInputError, parse_date
 from bot.config import StudySettings
-from bot.workbooks import unit_export_sheets, workbook_bytes
+from bot.digests.workbooks import unit_export_sheets, workbook_bytes
 from db import credits, people, talks
 from db.models import Person
 from db.people import PersonFacts
@@ -132,7 +132,7 @@ async def _pages(context: BotContext, kind: str, units: list[str], index: int, w
     credit = services.config.study.credit_name
     if kind == "u":
         digest = await unit_digest(session, services, units[index], week_start, today)
-        return unit_digest_pages(digest, services.config.digest.page_size, credit_name=credit)
+        return unit_pages(services, digest)
     digest = await org_digest(session, services, week_start, today)
     return org_digest_pages(digest, services.config.digest.org_page_size, credit_name=credit)
 
@@ -190,7 +190,7 @@ async def _report_text(context: BotContext, person: PersonFacts) -> str:
     lines += ["", texts.REPORT_RECORDS] if progress.latest else ["", texts.REPORT_NO_RECORDS]
     for record in progress.latest:
         lines.append(texts.REPORT_RECORD_LINE.format(
-            day=texts.day(record.study_date, today), activity=settings.activity_name(record.activity),
+            id=record.id, day=texts.day(record.study_date, today), activity=settings.activity_name(record.activity),
             amount=texts.amount(record.amount, record.unit), credits=texts.credits(record.credits, credit),
             status=texts.STATUS_NAMES[record.status],
         ))
@@ -259,16 +259,19 @@ async def export_command(update: Update, context: BotContext) -> None:
 
 
 async def _workbook(context: BotContext, persons: list[PersonFacts], label: str, window: tuple[date, date]) -> bytes:
+    """The export of `persons` for `window`: every figure as of the window's end (or today,
+    if sooner), each person and record with their own unit (the organisation export mixes
+    units), each record with its 编号 (what /void and /fix take)."""
     services, session, today = context.services, context.session, _today(context)
     settings = services.config.study
     ids = [p.id for p in persons]
-    names = {p.id: p.name for p in persons}
+    by_id = {p.id: p for p in persons}
     rows = await person_rows(session, services, persons, window[0], window[1], today)
     records = await credits.records_between(session, ids, window[0], window[1] + timedelta(days=1))
     record_rows = [RecordRow(
-        study_date=r.study_date, name=names[r.person_id], activity=settings.activity_name(r.activity), amount=r.amount,
-        unit_label=texts.UNIT_NAMES.get(r.unit, r.unit), credits=r.credits, status=texts.STATUS_NAMES[r.status],
-        note=r.note or None, created_at=r.created_at,
+        record_id=r.id, study_date=r.study_date, name=by_id[r.person_id].name, person_unit=by_id[r.person_id].unit,
+        activity=settings.activity_name(r.activity), amount=r.amount, unit_label=r.unit, credits=r.credits,
+        status=r.status, note=r.note or None, created_at=r.created_at,
     ) for r in records]
     talk_rows = [TalkRow(held_on=day, supervisor=supervisor, cadre=cadre, recorded_by=supervisor)
                  for day, supervisor, cadre in await talks.talks_between(session, ids, window[0], window[1])]

@@ -2,7 +2,7 @@
 asks for the invite codes still unused, or for a new code for one person.
 
 Nothing an upload does happens before a button says so: the file waits in `roster_uploads`
-(db/roster_uploads.py) under an id, the buttons carry only that id (bot/roster_preview.py),
+(db/roster_uploads.py) under an id, the buttons carry only that id (bot/admin/roster_preview.py),
 and pressing one re-plans against the roster as it is then. A plan that changed since the
 preview is shown again instead of applied.
 """
@@ -21,10 +21,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.invites import invites_csv, warn_if_username_differs
-from bot.menus import refresh_menus
-from bot.roster_preview import PREFIX, preview_keyboard, preview_text
-from bot.study_input import parse_record_id
+from bot.admin.invites import invites_csv, warn_if_username_differs
+from bot.chat.menus import refresh_menus
+from bot.admin.roster_preview import PREFIX, preview_keyboard, preview_text
+from bot.study.input import parse_record_id
 from db import audit, people, roster_uploads
 from db.models import RosterUpload
 from db.people import ImportMode, ImportPlan

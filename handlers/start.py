@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.commands import commands_for
-from bot.menus import sync_menu
+from bot.chat.commands import HELP_LAYOUT, command_named, commands_for
+from bot.chat.menus import sync_menu
 from bot.context import BotContext
 from db import people
 
@@ -52,18 +52,49 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
+    """`/help`: the commands this person may use on one screen; `/help 命令`: one command's details."""
     person = context.person
     assert person is not None  # the gate lets only bound people past, except /start
-    lines = [texts.HELP_HEADER.format(name=person.name)]
-    for command in commands_for(person.roles):
-        lines.append(f"/{command.name} — {command.description}")
-        if command.usage:
-            lines.append(texts.HELP_USAGE.format(usage=command.usage))
-    lines.append("")
-    lines.append(texts.HELP_FOOTER)
-    if person.has_role("admin"):
+    if context.args:
+        await update.message.reply_text(help_detail(context.args[0], person.roles))
+        return
+    await update.message.reply_text(help_overview(person.name, person.roles))
+
+
+def help_overview(name: str, roles: frozenset[str]) -> str:
+    """A few commands to a line, in HELP_LAYOUT's order, so that it fits one phone screen."""
+    allowed = {command.name: command for command in commands_for(roles)}
+    lines = [texts.HELP_HEADER.format(name=name)]
+    listed = []
+    for row in HELP_LAYOUT:
+        names = [n for n in row if n in allowed]
+        listed += names
+        if names:
+            lines.append(texts.HELP_ITEM_SEPARATOR.join(
+                texts.HELP_ITEM.format(name=n, short=texts.HELP_SHORT.get(n, allowed[n].description)) for n in names
+            ))
+    lines += [texts.HELP_ASK, texts.HELP_MORE.format(example=listed[0] if listed else "ask")]
+    if "admin" in roles:
         lines.append(texts.HELP_ADMIN_FOOTER)
-    await update.message.reply_text("\n".join(lines))
+    return "\n".join(lines)
+
+
+def help_detail(name: str, roles: frozenset[str]) -> str:
+    """One command's description, usage and what else to know; a refusal names what was asked."""
+    wanted = name.strip().removeprefix("/").split("@", 1)[0].lower()[:32]
+    if wanted in ("upload", "上传") and "admin" in roles:
+        return texts.HELP_UPLOAD
+    command = command_named(wanted)
+    if command is None:
+        return texts.UNKNOWN_COMMAND.format(command=f"/{wanted}")
+    if not command.roles & roles:
+        return texts.HELP_NOT_YOURS.format(name=command.name)
+    lines = [texts.HELP_DETAIL.format(name=command.name, description=command.description)]
+    if command.usage:
+        lines.append(texts.HELP_DETAIL_USAGE.format(usage=command.usage))
+    if command.name in texts.HELP_DETAILS:
+        lines.append(texts.HELP_DETAILS[command.name])
+    return "\n".join(lines)
 
 
 async def cancel(update: Update, context: BotContext) -> None:

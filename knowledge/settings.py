@@ -61,6 +61,11 @@ class KnowledgeSettings(BaseModel):
         description="more named terms, beside the synonym files': an entry that never mentions one a"
         " question names is suggested, never answered outright",
     )
+    sync_seconds: float = Field(
+        5.0, ge=1.0, le=3600.0,
+        description="how often an instance looks for a knowledge change published by another one"
+        " (one indexed query) and reloads its base",
+    )
 
     @field_validator("out_of_scope")
     @classmethod

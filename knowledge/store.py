@@ -8,6 +8,7 @@ with errors is never swapped in, so the bot always answers from a valid base.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from types import MappingProxyType
 from knowledge.entryparse import decode, parse_file
 from knowledge.loader import (
     LoadResult, bad_name_issue, base_folder, is_safe_yaml_name, load_base, read_source, validate_edit,
-    validate_replacement,
+    validate_replacement, yaml_files,
 )
 from knowledge.lexicon import EMPTY, Lexicon, load_lexicon
 from knowledge.matcher import Matcher, MatchResult
@@ -60,6 +61,9 @@ class KnowledgeStore:
         self.lexicon = EMPTY
         self._write_lock = threading.Lock()  # one reload/install at a time; readers never wait
         self.snapshot = Snapshot.build((), self.settings)
+        # What the files (base and synonyms) held when the served snapshot was read from them:
+        # other instances compare theirs with it to know whether they serve the same base.
+        self.fingerprint = ""
         self.last_load: LoadResult = self.reload()
 
     def match(self, query: str, top: int = 3) -> MatchResult:
@@ -71,8 +75,11 @@ class KnowledgeStore:
     def reload(self) -> LoadResult:
         """Re-read the files; swap in the new base only if it has no errors."""
         with self._write_lock:
-            result = load_base(self.paths)
-            return self._swap_if_ok(result)
+            return self._load_and_swap()
+
+    def disk_fingerprint(self) -> str:
+        """The fingerprint of the files as they are on disk now (cheap: hashing, no parsing)."""
+        return files_fingerprint([*self.paths, *self.synonym_paths])
 
     def install_file(self, filename: str, content: bytes) -> LoadResult:
         """Validate ``content`` as ``filename`` against the whole base; if sound, back up, write, swap."""
@@ -86,8 +93,7 @@ class KnowledgeStore:
             target = folder / filename
             backup_file(target)
             write_atomically(target, content)
-            result = load_base(self.paths)  # what is on disk now is what we serve
-            return self._swap_if_ok(result)
+            return self._load_and_swap()  # what is on disk now is what we serve
 
     def add_alternate(self, entry_id: str, text: str) -> LoadResult:
         """Append ``text`` to the entry's ``alternates`` in its YAML file, as a text edit that
@@ -115,11 +121,16 @@ class KnowledgeStore:
                 return _refused(entry.file, entry_id, "the edit would change more than the alternates", "edit_failed")
             backup_file(target)
             write_atomically(target, content)
-            result = load_base(self.paths)  # what is on disk now is what we serve
-            return self._swap_if_ok(result)
+            return self._load_and_swap()  # what is on disk now is what we serve
 
-    def _swap_if_ok(self, result: LoadResult) -> LoadResult:
-        """Swap in ``result`` with the synonym files as they are now; both must be sound."""
+    def _load_and_swap(self) -> LoadResult:
+        """Read base and synonyms and swap them in if both are sound (caller holds the lock).
+
+        The fingerprint is taken before the files are read: should they change in between, it
+        is the older one, so the next comparison with a newer version reloads again rather
+        than wrongly finding this instance up to date."""
+        fingerprint = self.disk_fingerprint()
+        result = load_base(self.paths)
         vocabulary = load_lexicon(self.synonym_paths, self.settings.out_of_scope)
         if not vocabulary.ok:
             result = replace(result, errors=[*result.errors, *vocabulary.errors])
@@ -127,7 +138,24 @@ class KnowledgeStore:
         if result.ok:
             self.lexicon = vocabulary.lexicon
             self.snapshot = Snapshot.build(result.entries, self.settings, self.lexicon)
+            self.fingerprint = fingerprint
         return result
+
+
+def files_fingerprint(paths: Sequence[Path]) -> str:
+    """SHA-256 over the names and bytes of the files the paths stand for, as the loaders pick
+    them (a folder's ``*.yaml``; backups and temp files are not among them). A missing or
+    unreadable file counts as its name alone, so it still changes the fingerprint."""
+    digest = hashlib.sha256()
+    for path in (f for p in paths for f in yaml_files(Path(p))):
+        digest.update(str(path.name).encode() + b"\0")
+        try:
+            data = path.read_bytes()
+        except OSError:
+            digest.update(b"missing\0")
+            continue
+        digest.update(str(len(data)).encode() + b"\0" + data)
+    return digest.hexdigest()
 
 
 def is_phrasing_of(entry: Entry, text: str) -> bool:

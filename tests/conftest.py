@@ -13,8 +13,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import DEFAULT_CONFIG, Config, load_config
-from bot.local_chat import LocalChat, LocalUser
-from bot.local_request import BotMessage, LocalRequest
+from bot.console.chat import LocalChat, LocalUser
+from bot.console.request import BotMessage, LocalRequest
 from bot.services import Services, make_services
 from db import people
 from db.engine import scratch_schema

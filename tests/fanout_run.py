@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import func, select, update
 
-from bot.commands import menu_signature
+from bot.chat.commands import menu_signature
 from bot.config import DEFAULT_CONFIG, PROJECT_ROOT
 from db import people
 from db.engine import Database

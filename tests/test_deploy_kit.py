@@ -64,6 +64,14 @@ def test_proxy_compose_and_config_agree_on_the_webhook_path_port_and_secrets() -
     assert all(f"\n{secret}=\n" in env_example for secret in SECRETS)
 
 
+def test_each_bot_is_health_checked_on_the_ops_listener_the_config_opens() -> None:
+    ops = load_config(DEFAULT_CONFIG, env={}).bot.ops_addr
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    for name in ("bot1", "bot2"):
+        probe = " ".join(compose["services"][name]["healthcheck"]["test"])
+        assert f"http://{ops}/healthz" in probe, name
+
+
 def test_the_systemd_unit_restarts_on_failure_with_private_files_and_a_short_stop() -> None:
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]

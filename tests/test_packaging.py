@@ -120,7 +120,7 @@ from datetime import date
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 from bot import charts
-from bot.digest_model import PersonRow, UnitDigest
+from bot.digests.model import PersonRow, UnitDigest
 
 people = tuple(
     PersonRow(person_id=i, name=name, week_credits=2.0, year_credits=20.0 * i, target=90.0, expected_to_date=60.0,

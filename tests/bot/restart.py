@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.local_request import LocalRequest
+from bot.console.request import LocalRequest
 from bot.services import make_services
 from tests.conftest import BotHarness
 

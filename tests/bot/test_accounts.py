@@ -23,7 +23,7 @@ async def test_me_shows_who_one_is_bound_as(harness: BotHarness) -> None:
 async def test_me_is_in_everyones_help_and_menu(harness: BotHarness) -> None:
     await harness.import_roster()
     cadre = await harness.join("C02")
-    assert "/me — 查看我绑定的身份" in (await harness.send(cadre, "/help"))[-1].text
+    assert "/me 我的身份 · /cancel 取消当前操作" in (await harness.send(cadre, "/help"))[-1].text.splitlines()
     assert "me" in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
     assert "unbind" not in {c["command"] for c in harness.request.commands[f"chat:{cadre.user_id}"]}
 
@@ -49,7 +49,7 @@ async def test_an_ambiguous_name_lists_the_candidates_by_number(harness: BotHarn
     admin = await harness.join("A01")
     await harness.join("C01")
     [reply] = await harness.send(admin, "/unbind 张明")
-    assert reply.text == "有 2 位人员叫「张明」，请用编号：\n/unbind C01（组织科）\n/unbind C09（干部科，未绑定）"
+    assert reply.text == "有2位人员叫「张明」，请用编号：\n/unbind C01（组织科）\n/unbind C09（干部科，未绑定）"
 
 
 async def test_unbinding_needs_a_name_or_number_that_exists(harness: BotHarness) -> None:
@@ -72,7 +72,7 @@ async def test_unbind_confirmed_locks_out_the_old_account_and_a_new_code_works(h
     lost_phone = await harness.join("C01")
     old_code = await harness.invite_code("C01")
     [confirm] = await harness.send(admin, "/unbind c01")
-    assert "请确认：解除 张明（C01，组织科，干部）与当前 Telegram 账号的绑定" in confirm.text
+    assert "请确认：解除张明（C01，组织科，干部）与当前 Telegram 账号的绑定" in confirm.text
     assert "原邀请码作废" in confirm.text and all(len(b.data.encode()) <= 64 for b in confirm.flat_buttons)
     assert await harness.invite_code("C01") == old_code  # nothing yet
     replies = await harness.press(admin, confirm, "确认解除绑定")
@@ -147,7 +147,7 @@ async def test_renewing_a_code_voids_the_old_one(harness: BotHarness) -> None:
     [reply] = await harness.send(admin, "/invites renew 李华")
     new_code = await harness.invite_code("C02")
     assert new_code != old_code
-    assert reply.text.startswith(f"已为 李华（C02）生成新邀请码：{new_code}") and "原邀请码已作废" in reply.text
+    assert reply.text.startswith(f"已为李华（C02）生成新邀请码：{new_code}") and "原邀请码已作废" in reply.text
     assert "邀请码无效" in (await harness.send(harness.stranger(), f"/start {old_code}"))[-1].text
     assert "绑定成功" in (await harness.send(harness.stranger(), f"/start {new_code}"))[-1].text
 

@@ -91,7 +91,7 @@ async def test_near_identical_gaps_are_grouped_with_a_count(harness: BotHarness)
         await harness.send(user, text)
     admin = await harness.join("A01")
     gaps = (await harness.send(admin, "/gaps"))[-1].text
-    assert "（3 次" in gaps and "（1 次" in gaps
+    assert "（3次" in gaps and "（1次" in gaps
 
 
 async def test_a_long_answer_is_split_under_telegrams_limit_without_losing_text(harness: BotHarness) -> None:
@@ -124,3 +124,71 @@ async def test_every_question_is_logged_with_outcome_entry_and_score(harness: Bo
         logged = (await session.scalars(select(Question).order_by(Question.id))).all()
     assert [(q.text, q.outcome) for q in logged] == [("三会一课多久开一次", "answer"), ("医保怎么报销", "none")]
     assert logged[0].entry_id == "sanhui-yike" and 0 < logged[0].score <= 1
+
+
+FAZHAN = """\
+entries:
+- id: fazhan-liucheng
+  question: 发展党员有哪些步骤？
+  keywords: [发展党员流程, 入党流程]
+  answer: |
+    发展党员按《中国共产党发展党员工作细则》的要求，通常梳理为5个阶段25个步骤：
+    一、申请入党：1递交入党申请书；2党组织派人谈话。
+    二、入党积极分子的确定和培养教育：3推荐和确定入党积极分子；4上级党委备案；5指定培养联系人；6培养教育考察。
+    三、发展对象的确定和考察：7确定发展对象；8报上级党委备案；9确定入党介绍人；10政治审查；11集中培训。
+    四、预备党员的接收：12支委会审查；13上级党委预审；14填写入党志愿书；15支部大会讨论；16上级党委派人谈话；17上级党委审批；18再上一级党委组织部门备案。
+    五、预备党员的教育考察和转正：19编入党支部和党小组；20入党宣誓；21继续教育考察；22提出转正申请；23支部大会讨论；24上级党委审批；25材料归档。
+    从确定为入党积极分子到转正，一般至少需要2年（积极分子培养1年以上、预备期1年）。
+  source: 《中国共产党发展党员工作细则》（2014年）
+  related: [sanhui-yike]
+"""
+
+
+async def long_numbered_answer(harness: BotHarness):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    user = await cadre(harness)
+    Path(harness.services.config.knowledge.paths[0], "fazhan.yaml").write_text(FAZHAN, encoding="utf-8")
+    assert harness.services.knowledge.reload().ok
+    return user, await harness.send(user, "发展党员流程有哪些步骤")
+
+
+async def test_a_long_numbered_answer_shows_its_first_steps_and_a_button_for_the_rest(harness: BotHarness) -> None:
+    user, replies = await long_numbered_answer(harness)
+    [head] = replies
+    assert head.plain == (
+        "发展党员有哪些步骤？\n发展党员按《中国共产党发展党员工作细则》的要求，通常梳理为5个阶段25个步骤：\n"
+        "一、申请入党：1递交入党申请书；2党组织派人谈话。\n"
+        "二、入党积极分子的确定和培养教育：3推荐和确定入党积极分子；4上级党委备案；5指定培养联系人；6培养教育考察。\n"
+        "三、发展对象的确定和考察：7确定发展对象；8报上级党委备案；9确定入党介绍人；10政治审查；11集中培训。"
+    )
+    head_text = head.plain
+    assert [b.text for b in head.flat_buttons] == ["展开（余下2项）"]
+    opened = await harness.press(user, head, "展开")
+    edit = [m for m in opened if m.kind == "edit"][-1]
+    assert edit.plain.startswith(head_text + "\n四、预备党员的接收：12支委会审查")
+    assert "25材料归档。\n从确定为入党积极分子到转正，一般至少需要2年（积极分子培养1年以上、预备期1年）。\n\n来源：《中国共产党发展党员工作细则》（2014年）" in edit.plain
+    labels = [b.text for b in edit.flat_buttons]
+    assert "相关：三会一课多久开一次？" in labels and "👍 有用" in labels and not any("展开" in x for x in labels)
+    voted = await harness.press(user, edit, "👍")
+    assert any("谢谢反馈" in m.text for m in voted)
+
+
+async def test_expand_works_after_a_restart_and_forged_expand_data_is_refused_politely(harness: BotHarness) -> None:
+    from tests.bot.restart import restarted
+
+    user, [head] = await long_numbered_answer(harness)
+    async with restarted(harness) as second:
+        opened = await second.press(user, head, "展开")
+        assert "25材料归档" in [m for m in opened if m.kind == "edit"][-1].plain
+        for data in ("kb:more:1:fazhan-liucheng:7", "kb:more:1:fazhan-liucheng:99999999999", "kb:more:²:fazhan-liucheng:1",
+                     "kb:more:1:no-such-entry:1", "kb:more:1:fazhan-liucheng", "kb:more:99999999999:fazhan-liucheng:1"):
+            replies = await second.chat.press_data(user, head, data)
+            assert replies and replies[-1].kind == "alert" and ("失效" in replies[-1].text or "更新" in replies[-1].text), data
+
+
+async def test_short_or_unnumbered_answers_arrive_whole_without_an_expand_button(harness: BotHarness) -> None:
+    user = await cadre(harness)
+    for question in ("三会一课多久开一次", "干部培训要求全文"):
+        replies = await harness.send(user, question)
+        assert not any("展开" in b.text for m in replies for b in m.flat_buttons), question

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from bot import reminders
+from bot.scheduling import reminders
 from bot.calendar import STATUTORY_FIXED_DAYS_OFF, WorkCalendar, cron_trigger, postponed_to_workday
 from bot.config import DEFAULT_CONFIG, ConfigError, load_config
-from bot.reminders import describe_schedule
+from bot.scheduling.reminders import describe_schedule
 from bot.schedule_config import Holidays, ReminderSchedule
 from tests.conftest import BotHarness
 
@@ -181,7 +181,7 @@ async def test_the_first_tick_logs_that_the_years_list_is_missing_once(
 ) -> None:
     monkeypatch.setattr(reminders, "_WARNED_MISSING", set())
     await everyone(harness)
-    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+    with caplog.at_level(logging.WARNING, logger="bot.scheduling.reminders"):
         await harness.tick("2027-01-01 08:00")
         await harness.tick("2027-01-01 08:01")
     warnings = [r.getMessage() for r in caplog.records if "holiday list" in r.getMessage()]
@@ -193,7 +193,7 @@ async def test_the_admins_december_digest_says_the_2027_list_is_missing(harness:
     november = await harness.tick("2026-11-30 09:00")
     assert not any("放假安排" in t for t in texts_to(november, users["A01"]))
     december = await harness.tick("2026-12-07 09:00")
-    assert any("放假安排缺少 2027 年" in t and "reminders.holidays" in t for t in texts_to(december, users["A01"]))
+    assert any("放假安排缺少2027年" in t and "reminders.holidays" in t for t in texts_to(december, users["A01"]))
     assert not any("放假安排" in t for t in texts_to(december, users["S01"]))
 
 
@@ -210,7 +210,7 @@ async def test_the_digest_of_a_holiday_monday_goes_out_on_the_next_workday(harne
     users = await everyone(harness)
     assert not any("学习周报" in m.text for m in await harness.tick("2026-10-05 09:00"))  # 国庆
     thursday = texts_to(await harness.tick("2026-10-08 09:00"), users["S01"])
-    assert any("组织科 学习周报 · 9月28日—10月4日" in t for t in thursday)
+    assert any("组织科学习周报 · 9月28日—10月4日" in t for t in thursday)
     assert not any("学习周报" in m.text for m in await harness.tick("2026-10-08 09:30"))
 
 
@@ -218,7 +218,7 @@ async def test_with_workdays_only_off_the_digest_goes_out_on_the_holiday(harness
     users = await everyone(harness)
     configure(harness, "digest", workdays_only=False)
     holiday = texts_to(await harness.tick("2026-10-05 09:00"), users["S01"])
-    assert any("组织科 学习周报 · 9月28日—10月4日" in t for t in holiday)
+    assert any("组织科学习周报 · 9月28日—10月4日" in t for t in holiday)
 
 
 async def test_a_monday_cron_line_reminds_on_monday_not_tuesday(harness: BotHarness) -> None:

@@ -56,7 +56,7 @@ def test_malformed_roster_names_row_and_column_and_imports_nothing(workdir: Path
     (workdir / "bad.csv").write_text(ROSTER_CSV + "C02,李华,组织科,chief,,,\n", encoding="utf-8")
     result = cadrebot(workdir, "roster", "import", "bad.csv")
     assert result.returncode == 1
-    assert "第 4 行" in result.stderr and "roles" in result.stderr
+    assert "第4行" in result.stderr and "roles" in result.stderr
     assert cadrebot(workdir, "roster", "invites", "--format", "csv").stdout.strip() == "id,name,code"
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import DEFAULT_CONFIG, ConfigError, ConversationSettings, load_config
-from bot.local_chat import LocalUser
+from bot.console.chat import LocalUser
 from db.models import FlowState, Question, StudyRecord, TalkRequest
 from tests.bot.restart import restarted
 from tests.conftest import BotHarness
@@ -55,7 +55,7 @@ async def test_a_study_draft_pressed_through_on_a_new_application_at_every_step_
             assert expect in shown.text, label
     async with restarted(harness) as instance:
         saved = (await instance.press(user, shown, "确认"))[-1]
-    assert saved.text.startswith("已记录：专题讲座 2小时")
+    assert saved.text.startswith("已记录：专题讲座2小时")
     [record] = await records(harness)
     assert (record.activity, record.amount, record.note) == ("jiangzuo", 2, "")
     assert await open_flows(harness) == []
@@ -114,7 +114,7 @@ async def test_a_lapsed_draft_is_dropped_and_said_so_once_then_text_is_a_questio
     amount = (await harness.press(user, shown, "专题讲座"))[-1]
     later(harness, minutes=11)
     replies = await harness.send(user, "三会一课多久开一次")
-    assert "已超过 10 分钟没有操作，已作废" in replies[0].text and "/study" in replies[0].text
+    assert "已超过10分钟没有操作，已作废" in replies[0].text and "/study" in replies[0].text
     assert "每季度召开1次" in replies[-1].text
     again = await harness.send(user, "主题党日多久开展一次")
     assert not any("作废" in m.text for m in again)
@@ -152,7 +152,7 @@ async def test_the_timeout_comes_from_the_config(harness: BotHarness) -> None:
     await harness.press(user, shown, "专题讲座")
     later(harness, minutes=3)
     replies = await harness.send(user, "2")
-    assert "已超过 2 分钟没有操作" in replies[0].text
+    assert "已超过2分钟没有操作" in replies[0].text
 
 
 async def test_a_lapsed_talk_topic_is_dropped_and_said_so(harness: BotHarness) -> None:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.ids import parse_id, parse_natural
+from bot.chat.ids import parse_id, parse_natural
 from tests.conftest import BotHarness
 
 
@@ -26,7 +26,8 @@ def test_ids_that_fit_the_columns_are_read():
     [
         "kb:up:99999999999999999999999", "kb:down:²³", "kb:pick:²³:p-x", "kb:pick:99999999999999999999:p-x",
         "dg:u:²³:²³:²³", "dg:o:0:99999999999999999999:0", "tk:done:99999999999999999999999", "tk:done:²",
-        "gaps:add:99999999999999999999", "gaps:oos:²³",
+        "gaps:add:99999999999999999999", "gaps:oos:²³", "pd:pg:²³", "pd:pg:99999999999999999999",
+        "cr:rec:2026:99999999999999999999", "cr:all:²³",
     ],
 )
 async def test_forged_button_data_is_a_stale_button_not_a_fault(harness: BotHarness, data, caplog):

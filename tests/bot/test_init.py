@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_config
-from bot.scaffold import InitError, init_instance
+from bot.admin.scaffold import InitError, init_instance
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

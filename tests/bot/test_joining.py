@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.local_chat import LocalUser
+from bot.console.chat import LocalUser
 from tests.conftest import ROSTER, BotHarness
 
 
@@ -127,7 +127,7 @@ async def test_a_role_change_by_roster_upload_updates_the_persons_menu(harness: 
 
 
 async def test_stale_menus_are_brought_up_to_date_at_start(harness: BotHarness) -> None:
-    from bot.menus import refresh_menus
+    from bot.chat.menus import refresh_menus
 
     await harness.import_roster()
     cadre = await harness.join("C01")

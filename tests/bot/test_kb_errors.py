@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from bot.config import Config
-from bot.console import Console
+from bot.console.terminal import Console
 from db import audit
 from db.models import Question
+from handlers.knowledge_admin import DEFAULT_GAP_DAYS
 from tests.bot.test_cli import CADREBOT, PROJECT_ROOT
 from tests.conftest import BotHarness
 
@@ -67,22 +69,30 @@ async def test_uploads_and_reloads_are_audit_logged_with_the_admin(harness: BotH
     assert "party-dues.yaml" in rows[1].detail
 
 
-async def test_console_digits_that_match_no_button_are_not_sent_to_the_bot(config: Config, tmp_path: Path) -> None:
+async def test_console_digits_typed_outside_a_flow_reach_the_bot_which_asks_for_words(config: Config, tmp_path: Path) -> None:
+    """The console sends typed digits as a message (buttons are pressed with #2, as :help says).
+    Outside any flow the bot asks for the question in words; digits and punctuation alone are
+    not logged as a question (issue 11), so /gaps never lists them."""
     out = io.StringIO()
     console = Console(config, out)
     await console.open()
     try:
         await console.handle("3")  # no message with buttons yet
         await console.handle("三会一课多久开一次？")
-        await console.handle("9")  # the answer has fewer buttons than that
-        await console.handle(":say 2")  # sent on purpose: the bot asks for words
+        await console.handle("2")  # the answer's second button is 👍: typed, it is a message all the same
+        await console.handle("？？")
         async with console.services.db.session() as session:
             logged = (await session.scalars(select(Question.text))).all()
+        await console.handle(":as 陈静")
+        before_gaps = len(out.getvalue())
+        await console.handle("/gaps")
     finally:
         await console.close()
     transcript = out.getvalue()
-    assert transcript.count("没有这个按钮编号") == 2 and "请用文字描述您的问题" in transcript
+    assert transcript.splitlines().count(f"  {texts.ASK_NOTHING_TO_MATCH}") == 3
+    assert texts.CONSOLE_NO_BUTTON not in transcript and "这条消息里没有文字" not in transcript
     assert logged == ["三会一课多久开一次？"]
+    assert transcript[before_gaps:].strip() == texts.GAPS_NONE.format(days=DEFAULT_GAP_DAYS)
 
 
 def run_with_base(tmp_path: Path, kb_path: str, token: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.notes_key import console_cipher
+from bot.ops.notes_key import console_cipher
 from db import people, talks
 from db.engine import Database
 from db.migrate import upgrade

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from telegram.error import RetryAfter
 
-from bot.pacing import Pacer
+from bot.scheduling.pacing import Pacer
 
 
 class Clock:

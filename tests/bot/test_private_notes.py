@@ -5,13 +5,13 @@ across a restart, never in the logs, and shown only in protected messages."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 from telegram.ext import MessageHandler, filters
 
-from bot.local_chat import LocalUser
+from bot.console.chat import LocalUser
 from db import talks
 from db.models import Question, Talk
 from tests.bot.restart import restarted
@@ -32,7 +32,8 @@ async def setup(harness: BotHarness) -> dict[str, LocalUser]:
     users = {eid: await harness.join(eid) for eid in ("C01", "C02", "S01", "A01")}
     async with harness.services.db.session() as session:
         s01, c01 = await harness.person("S01"), await harness.person("C01")
-        await talks.record_talk(session, s01.id, c01.id, date(2026, 8, 20), harness.services.now())
+        recorded = datetime(2026, 8, 20, 18, tzinfo=harness.services.config.tz)
+        await talks.record_talk(session, s01.id, c01.id, date(2026, 8, 20), recorded)
         await session.commit()
     return users
 
@@ -40,7 +41,8 @@ async def setup(harness: BotHarness) -> dict[str, LocalUser]:
 async def press_done(harness: BotHarness, supervisor: LocalUser):  # type: ignore[no-untyped-def]
     sent = await harness.tick("2026-11-20 09:00")
     [prompt] = [m for m in sent if m.chat_id == supervisor.user_id and "谈心谈话提醒" in m.text]
-    replies = await harness.press(supervisor, prompt, "已谈")
+    asked = (await harness.press(supervisor, prompt, "已谈"))[-1]
+    replies = await harness.press(supervisor, asked, "今天")
     assert "仅您本人可见" in replies[-1].text
     return prompt
 
@@ -110,7 +112,7 @@ async def test_notes_typed_45_minutes_later_are_not_saved_not_logged_and_never_r
     gaps = "\n".join(m.text for m in await harness.send(users["A01"], "/gaps"))
     assert "公积金怎么提取" in gaps and NOTES not in gaps
     digest = [m.text for m in await harness.tick("2026-11-23 09:00") if m.chat_id == users["A01"].user_id]
-    assert any("公积金怎么提取（1 次）" in t for t in digest) and not any(NOTES in t for t in digest)
+    assert any("公积金怎么提取（1次）" in t for t in digest) and not any(NOTES in t for t in digest)
 
 
 async def test_late_notes_that_read_like_a_question_are_still_not_logged(harness: BotHarness) -> None:
@@ -233,3 +235,33 @@ async def test_a_failing_handler_logs_where_and_what_failed_but_never_what_was_t
     assert secret not in caplog.text and secret not in message
     assert "text message" in message and str(users["S01"].user_id) in message
     assert "ValueError" in message and "explode" in message
+
+
+# --- /talks and 撤销 ---------------------------------------------------------------------------
+
+
+async def test_talks_shows_the_notes_to_their_author_only_protected_and_undo_takes_them_away(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture,
+) -> None:
+    users = await setup(harness)
+    with caplog.at_level(logging.INFO):  # what the bot runs at (PTB's DEBUG echoes every request)
+        sent = await harness.tick("2026-11-20 09:00")
+        [prompt] = [m for m in sent if m.chat_id == users["S01"].user_id and "谈心谈话提醒" in m.text]
+        asked = (await harness.press(users["S01"], prompt, "已谈"))[-1]
+        recorded = (await harness.press(users["S01"], asked, "今天"))[-1]
+        assert (await harness.send(users["S01"], NOTES))[-1].text == "谈话要点已保存，仅您本人可见。"
+        listing = (await harness.send(users["S01"], "/talks"))[-1]
+        assert NOTES not in listing.text
+        mark = len(harness.request.calls)
+        log = (await harness.press(users["S01"], listing, "张明"))[-1]
+        assert NOTES in log.text
+        [(_, params)] = [c for c in harness.request.calls[mark:] if c[0] == "sendMessage"]
+        assert params.get("protect_content") is True
+        for other in (users["C01"], users["A01"]):  # the cadre and an admin: refused, nothing shown
+            denied = await harness.chat.press_data(other, listing, listing.button("张明").data)
+            assert denied[-1].kind == "alert" and NOTES not in denied[-1].text
+        undone = await harness.press(users["S01"], recorded, "撤销")
+        assert "要点一并删除" in undone[-1].text
+    assert await raw_notes(harness) == []
+    assert NOTES not in caplog.text
+    assert await logged_questions(harness) == []

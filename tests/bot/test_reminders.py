@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.local_request import ApiError
-from bot.scheduler import Scheduler
+from bot.console.request import ApiError
+from bot.scheduling.scheduler import Scheduler
 from db import deliveries
 from tests.conftest import BotHarness
 
@@ -34,7 +34,7 @@ async def test_monday_meeting_reminder_goes_at_0830_local_to_every_cadre_only(ha
     sent = await harness.tick("2026-11-23 08:30")
     for eid, target in (("C01", 90), ("C02", 90), ("C03", 60), ("S01", 90)):
         [text] = texts_to(sent, users[eid])
-        assert "周一例会固定学习日" in text and f"已完成 0/{target} 学时" in text
+        assert "周一例会固定学习日" in text and f"已完成0学时，目标{target}学时" in text
     assert texts_to(sent, users["A01"]) == []  # the admin is not a cadre
 
 
@@ -106,9 +106,9 @@ async def test_quiet_hours_delay_a_reminder_until_they_end(harness: BotHarness) 
 async def test_muted_and_snoozed_people_get_nothing(harness: BotHarness) -> None:
     users = await everyone(harness)
     settings = (await harness.send(users["C01"], "/remind"))[-1]
-    await harness.press(users["C01"], settings, "静音「周一例会固定学」")
+    await harness.press(users["C01"], settings, "🔕 1")  # 1. 周一例会固定学
     settings = (await harness.send(users["C02"], "/remind"))[-1]
-    await harness.press(users["C02"], settings, "暂停 7 天")
+    await harness.press(users["C02"], settings, "暂停7天")
     sent = await harness.tick("2026-11-23 08:30")
     assert texts_to(sent, users["C01"]) == [] and texts_to(sent, users["C02"]) == []
     assert texts_to(sent, users["C03"])

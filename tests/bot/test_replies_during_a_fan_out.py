@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import update
 
-from bot.local_chat import LocalUser
+from bot.console.chat import LocalUser
 from db.models import Person
 from tests.conftest import BotHarness
 

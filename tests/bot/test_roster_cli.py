@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.invites import warn_if_username_differs
+from bot.admin.invites import warn_if_username_differs
 from tests.bot.test_cli import CADREBOT, PROJECT_ROOT, ROSTER_CSV, cadrebot, workdir  # noqa: F401 (fixture)
 
 GOOD_TOKEN = "123456:GOOD-TOKEN"
@@ -121,7 +121,7 @@ def test_every_problem_of_a_bad_file_is_a_line(workdir: Path) -> None:
     result = cadrebot(workdir, "roster", "import", "bad.csv", "--yes")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert "第 2 行，「name」列（B2）" in lines[0] and "第 3 行，「roles」列（D3）" in lines[1]
+    assert "第2行，「name」列（B2）" in lines[0] and "第3行，「roles」列（D3）" in lines[1]
     assert lines[-1] == "bad.csv: 2 problems; nothing imported"
 
 
@@ -201,7 +201,7 @@ def test_cadrebot_audit_prints_one_line_per_entry(workdir: Path) -> None:
 
 
 def test_a_config_username_unlike_getmes_is_logged_at_start(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.invites"):
+    with caplog.at_level(logging.WARNING, logger="bot.admin.invites"):
         assert warn_if_username_differs("cadrebot", "real_cadre_bot") is True
         assert warn_if_username_differs("Real_Cadre_Bot", "real_cadre_bot") is False
     [record] = caplog.records

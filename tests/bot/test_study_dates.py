@@ -9,8 +9,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.local_chat import LocalUser
-from bot.study_input import StudyInputError, check_date, looks_like_date, parse_date, split_one_line
+from bot.console.chat import LocalUser
+from bot.study.input import StudyInputError, check_date, looks_like_date, parse_date, split_one_line
 from db.models import StudyRecord
 from tests.conftest import BotHarness
 
@@ -107,7 +107,7 @@ async def test_the_one_line_form_records_the_day_written(harness: BotHarness, ty
 async def test_the_one_line_form_asks_about_an_unreadable_date_and_records_nothing(harness: BotHarness, typed: str) -> None:
     user = await cadre_on(harness, THURSDAY)
     reply = (await harness.send(user, f"/study 专题讲座 2 {typed} 学习党章"))[-1]
-    assert f"「{typed}」看不懂，是哪一天？" in reply.text and "/study 类型 数量" in reply.text
+    assert f"未能识别日期「{typed}」。" in reply.text and "/study 类型 数量" in reply.text
     assert await stored(harness) == []
 
 
@@ -115,7 +115,7 @@ async def test_the_one_line_form_asks_about_an_unreadable_date_and_records_nothi
 async def test_the_one_line_form_refuses_a_future_day_naming_today(harness: BotHarness, typed: str) -> None:
     user = await cadre_on(harness, THURSDAY)
     reply = (await harness.send(user, f"/study 专题讲座 2 {typed}"))[-1]
-    assert "不能记录未来的学习（今天是 12月3日）" in reply.text
+    assert "不能记录未来的学习（今天是12月3日）" in reply.text
     assert await stored(harness) == []
 
 
@@ -139,9 +139,9 @@ async def test_the_guided_date_step_reads_words_and_asks_again_about_an_unreadab
     await harness.press(user, shown, "专题讲座")
     assert "哪天学习的" in (await harness.send(user, "2"))[-1].text
     asked = (await harness.send(user, "上上周八"))[-1]
-    assert "「上上周八」看不懂，是哪一天？" in asked.text and "哪天学习的" in asked.text
+    assert "未能识别日期「上上周八」。" in asked.text and "哪天学习的" in asked.text
     future = (await harness.send(user, "明天"))[-1]
-    assert "不能记录未来的学习（今天是 12月3日）" in future.text and "哪天学习的" in future.text
+    assert "不能记录未来的学习（今天是12月3日）" in future.text and "哪天学习的" in future.text
     note_step = (await harness.send(user, "上周五"))[-1]
     confirm = (await harness.press(user, note_step, "跳过"))[-1]
     assert "日期：11月27日" in confirm.text

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from bot.config import DEFAULT_CONFIG, load_config
-from bot.progress import progress_bar, target_for
-from bot.study_input import (
+from bot.study.progress import progress_bar, target_for
+from bot.study.input import (
     OneLine, StudyInputError, check_amount, check_date, match_activity, parse_amount, parse_date, parse_record_id,
     split_one_line,
 )
@@ -103,10 +103,19 @@ def test_activity_names_match_loosely(typed: str, key: str) -> None:
     assert match.activity is not None and match.activity.key == key
 
 
-@pytest.mark.parametrize("typed", ["学习", "课", "看电影", "zzz"])
-def test_an_unclear_name_offers_the_closest_three(typed: str) -> None:
+@pytest.mark.parametrize(("typed", "offered"), [
+    ("学习", ["jizhong", "zhouyi", "wangxue"]), ("课", ["wangxue", "jiangke"]), ("看书", ["dushu"]),
+    ("线上课程", ["wangxue"]),
+])
+def test_an_unclear_name_offers_only_the_close_activities(typed: str, offered: list[str]) -> None:
     match = match_activity(typed, STUDY.activities)
-    assert match.activity is None and len(match.closest) == 3
+    assert match.activity is None and [a.key for a in match.closest] == offered
+
+
+@pytest.mark.parametrize("typed", ["跑步", "看电影", "体育锻炼", "zzz"])
+def test_a_name_like_no_activity_offers_none_as_a_guess(typed: str) -> None:
+    match = match_activity(typed, STUDY.activities)
+    assert match.activity is None and match.closest == ()
 
 
 def test_an_ambiguous_word_puts_both_meanings_first() -> None:

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.local_chat import LocalUser
-from bot.local_request import BotMessage
+from bot.console.chat import LocalUser
+from bot.console.request import BotMessage
 from db import credits
 from db.models import StudyRecord
 from tests.conftest import BotHarness
@@ -44,7 +44,7 @@ async def test_guided_flow_through_buttons_saves_and_shows_the_new_total_with_un
     assert "请选择学习类型" in shown.text
     assert {"脱产培训", "专题讲座", "网络学院课程", "调研报告"} <= {b.text for b in shown.flat_buttons}
     shown = (await harness.press(user, shown, "网络学院课程"))[-1]
-    assert "每小时计 1学时，每天最多 4小时" in shown.text and "学习了多少小时" in shown.text
+    assert "每小时计1学时，每天最多4小时" in shown.text and "学习了多少小时" in shown.text
     shown = (await harness.press(user, shown, "1.5小时"))[-1]
     assert "哪天学习的" in shown.text and [b.text for b in shown.flat_buttons] == ["今天", "昨天", "前天"]
     shown = (await harness.press(user, shown, "今天"))[-1]
@@ -52,7 +52,7 @@ async def test_guided_flow_through_buttons_saves_and_shows_the_new_total_with_un
     shown = (await harness.press(user, shown, "跳过"))[-1]
     assert shown.text == "请确认：\n类型：网络学院课程\n数量：1.5小时（1.5学时）\n日期：11月20日（今天）\n备注：无"
     saved = (await harness.press(user, shown, "确认"))[-1]
-    assert saved.text == "已记录：网络学院课程 1.5小时（+1.5学时），11月20日（今天）。\n2026 年度累计 1.5 / 90学时。"
+    assert saved.text == "已记录：网络学院课程1.5小时（+1.5学时），11月20日（今天）。\n2026年度累计1.5学时，目标90学时。"
     assert saved.button("撤销")
     [record] = await stored(harness)
     assert (record.activity, record.amount, record.credits, record.study_date, record.status, record.note) == (
@@ -100,10 +100,10 @@ async def test_credits_follow_the_activity_rate(harness: BotHarness) -> None:
 async def test_one_line_form_saves_at_once_with_note_or_date(harness: BotHarness) -> None:
     user = await cadre(harness)
     first = (await harness.send(user, "/study 专题讲座 2 学习二十大报告"))[-1]
-    assert first.text == "已记录：专题讲座 2小时（+2学时），11月20日（今天）。\n2026 年度累计 2 / 90学时。"
+    assert first.text == "已记录：专题讲座2小时（+2学时），11月20日（今天）。\n2026年度累计2学时，目标90学时。"
     assert first.button("撤销")
     second = (await harness.send(user, "/study 网络学院 1.5 昨天"))[-1]
-    assert "网络学院课程 1.5小时（+1.5学时），11月19日（昨天）" in second.text and "累计 3.5 / 90学时" in second.text
+    assert "网络学院课程1.5小时（+1.5学时），11月19日（昨天）" in second.text and "累计3.5学时，目标90学时" in second.text
     records = await stored(harness)
     assert [(r.activity, r.note, r.study_date) for r in records] == [
         ("jiangzuo", "学习二十大报告", date(2026, 11, 20)), ("wangxue", "", date(2026, 11, 19))]
@@ -122,7 +122,7 @@ async def test_one_line_with_only_the_activity_continues_as_the_guided_flow(harn
 async def test_a_near_activity_name_is_understood(harness: BotHarness) -> None:
     user = await cadre(harness)
     saved = (await harness.send(user, "/study 网络课 1"))[-1]
-    assert "已记录：网络学院课程 1小时" in saved.text
+    assert "已记录：网络学院课程1小时" in saved.text
 
 
 async def test_an_unknown_activity_offers_the_closest_types_as_buttons(harness: BotHarness) -> None:
@@ -139,9 +139,20 @@ async def test_an_unknown_activity_offers_the_closest_types_as_buttons(harness: 
 
 async def test_other_types_shows_every_activity(harness: BotHarness) -> None:
     user = await cadre(harness)
-    offer = (await harness.send(user, "/study 看电影 1"))[-1]
+    offer = (await harness.send(user, "/study 看书 1"))[-1]
+    assert [b.text for b in offer.flat_buttons] == ["读书笔记", "其他类型…"]
     everything = (await harness.press(user, offer, "其他类型"))[-1]
     assert len(everything.flat_buttons) == len(harness.services.config.study.activities)
+
+
+async def test_a_name_like_no_activity_lists_every_activity_plainly(harness: BotHarness) -> None:
+    user = await cadre(harness)
+    offer = (await harness.send(user, "/study 跑步 1"))[-1]
+    assert offer.text == "没有「跑步」这个学习类型，请从以下类型中选择："
+    names = [a.name for a in harness.services.config.study.activities]
+    assert [b.text for b in offer.flat_buttons] == names
+    confirm = (await harness.press(user, offer, "专题讲座"))[-1]
+    assert "类型：专题讲座\n数量：1小时（1学时）" in confirm.text
 
 
 async def test_an_unknown_activity_alone_continues_as_the_guided_flow_once_picked(harness: BotHarness) -> None:
@@ -155,14 +166,14 @@ async def test_an_unknown_activity_alone_continues_as_the_guided_flow_once_picke
 
 async def test_an_amount_glued_to_the_activity_is_understood(harness: BotHarness) -> None:
     user = await cadre(harness)
-    assert "已记录：专题讲座 2小时" in (await harness.send(user, "/study 专题讲座2"))[-1].text
+    assert "已记录：专题讲座2小时" in (await harness.send(user, "/study 专题讲座2"))[-1].text
 
 
 async def test_a_picked_activity_still_checks_the_amount_typed_before(harness: BotHarness) -> None:
     user = await cadre(harness)
     offer = (await harness.send(user, "/study 学习 1.5"))[-1]
     asked = (await harness.press(user, offer, "集中学习"))[-1]
-    assert "集中学习按次计，请写整数" in asked.text and "学习了多少次" in asked.text
+    assert "集中学习按次计，请填写整数" in asked.text and "学习了多少次" in asked.text
     assert await stored(harness) == []
 
 
@@ -172,20 +183,20 @@ async def test_a_picked_activity_still_checks_the_amount_typed_before(harness: B
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("/study 专题讲座 0", "数量必须大于 0。"),
-        ("/study 专题讲座 -1", "数量必须大于 0。"),
-        ("/study 专题讲座 1e9", "「1e9」不是有效的数量，请写数字，例如 2 或 1.5。"),
+        ("/study 专题讲座 0", "数量必须大于0。"),
+        ("/study 专题讲座 -1", "数量必须大于0。"),
+        ("/study 专题讲座 1e9", "「1e9」不是有效的数量，请填写数字，例如2或1.5。"),
         ("/study 专题讲座 nan", "「nan」不是有效的数量"),
         ("/study 专题讲座 inf", "「inf」不是有效的数量"),
-        ("/study 专题讲座 25", "数量太大了：一条记录最多 24小时，请核对。"),
-        ("/study 专题讲座 9", "专题讲座每天最多记 8小时。"),
+        ("/study 专题讲座 25", "数量过大：一条记录最多24小时，请核对。"),
+        ("/study 专题讲座 9", "专题讲座每天最多记8小时。"),
         ("/study 专题讲座 1.255", "数量最多保留两位小数"),
-        ("/study 读书笔记 1.5 论语", "读书笔记按篇计，请写整数"),
-        ("/study 专题讲座 2 11-25", "不能记录未来的学习（今天是 11月20日）。"),
-        ("/study 专题讲座 2 2026-10-20", "只能补记最近 30 天内的学习（10月21日及以后）。"),
-        ("/study 专题讲座 2 2026-13-45", "「2026-13-45」看不懂，是哪一天？"),
+        ("/study 读书笔记 1.5 论语", "读书笔记按篇计，请填写整数"),
+        ("/study 专题讲座 2 11-25", "不能记录未来的学习（今天是11月20日）。"),
+        ("/study 专题讲座 2 2026-10-20", "只能补记最近30天内的学习（10月21日及以后）。"),
+        ("/study 专题讲座 2 2026-13-45", "未能识别日期「2026-13-45」。"),
         ("/study 读书笔记 1", "读书笔记需要填写备注：书名或篇目。"),
-        ("/study 专题讲座 2 " + "长" * 201, "备注最多 200 个字"),
+        ("/study 专题讲座 2 " + "长" * 201, "备注最多200个字"),
     ],
 )
 async def test_one_line_refusals_say_why_and_save_nothing(harness: BotHarness, line: str, reason: str) -> None:
@@ -204,14 +215,14 @@ async def test_typed_refusals_ask_again_with_the_reason(harness: BotHarness) -> 
     user = await cadre(harness)
     shown = (await harness.send(user, "/study"))[-1]
     await harness.press(user, shown, "专题讲座")
-    for typed, reason in (("0", "必须大于 0"), ("-1", "必须大于 0"), ("1e9", "不是有效的数量"), ("NaN", "不是有效的数量")):
+    for typed, reason in (("0", "必须大于0"), ("-1", "必须大于0"), ("1e9", "不是有效的数量"), ("NaN", "不是有效的数量")):
         again = (await harness.send(user, typed))[-1]
         assert reason in again.text and "学习了多少小时" in again.text and "/cancel" in again.text, typed
     await harness.send(user, "2")
     future = (await harness.send(user, "11月25日"))[-1]
     assert "不能记录未来的学习" in future.text and "哪天学习的" in future.text
     too_old = (await harness.send(user, "2026-09-01"))[-1]
-    assert "只能补记最近 30 天内的学习" in too_old.text
+    assert "只能补记最近30天内的学习" in too_old.text
     assert "备注" in (await harness.send(user, "前天"))[-1].text
     assert await stored(harness) == []
 
@@ -220,7 +231,7 @@ async def test_a_forged_amount_button_is_refused_on_the_button(harness: BotHarne
     user = await cadre(harness)
     shown = (await harness.send(user, "/study"))[-1]
     shown = (await harness.press(user, shown, "专题讲座"))[-1]
-    for data, reason in (("st:amt:1e9", "不是有效的数量"), ("st:amt:-3", "大于 0"), ("st:amt:20", "每天最多记 8小时")):
+    for data, reason in (("st:amt:1e9", "不是有效的数量"), ("st:amt:-3", "大于0"), ("st:amt:20", "每天最多记8小时")):
         replies = await harness.chat.press_data(user, shown, data)
         assert replies[-1].kind == "alert" and reason in replies[-1].text, data
     assert "哪天" in (await harness.press(user, shown, "2小时"))[-1].text
@@ -230,11 +241,11 @@ async def test_over_the_daily_cap_counting_what_is_already_logged(harness: BotHa
     user = await cadre(harness)
     await harness.send(user, "/study 网络学院 3")
     refused = (await harness.send(user, "/study 网络学院 2"))[-1]
-    assert "超出每日上限：网络学院课程每天最多 4小时，11月20日（今天）已记录 3小时，最多还能记 1小时。" in refused.text
+    assert "超出每日上限：网络学院课程每天最多4小时，11月20日（今天）已记录3小时，最多还能记1小时。" in refused.text
     assert "已记录" in (await harness.send(user, "/study 网络学院 2 昨天"))[-1].text  # another day is fine
     assert "已记录" in (await harness.send(user, "/study 网络学院 1"))[-1].text
     full = (await harness.send(user, "/study 网络学院 0.5"))[-1]
-    assert "11月20日（今天）已经记满了" in full.text
+    assert "11月20日（今天）已记满" in full.text
     assert [r.amount for r in await stored(harness)] == [3, 2, 1]
 
 
@@ -245,7 +256,7 @@ async def test_guided_flow_checks_the_cap_once_the_day_is_known(harness: BotHarn
     shown = (await harness.press(user, shown, "网络学院课程"))[-1]
     shown = (await harness.press(user, shown, "2小时"))[-1]
     again = (await harness.press(user, shown, "今天"))[-1]
-    assert "最多还能记 1小时" in again.text and "学习了多少小时" in again.text
+    assert "最多还能记1小时" in again.text and "学习了多少小时" in again.text
     shown = (await harness.press(user, again, "1小时"))[-1]
     assert "备注" in shown.text  # the day is kept; only the amount was asked again
 
@@ -262,7 +273,7 @@ async def test_a_record_made_elsewhere_meanwhile_still_counts_against_the_cap_on
         )
         await session.commit()
     again = (await harness.press(user, confirm, "确认"))[-1]
-    assert "最多还能记 1小时" in again.text and "学习了多少小时" in again.text
+    assert "最多还能记1小时" in again.text and "学习了多少小时" in again.text
     assert [r.amount for r in await stored(harness)] == [3]
 
 
@@ -376,21 +387,23 @@ async def test_undo_within_the_window_voids_the_record_and_updates_the_total(har
     harness.set_time(harness.services.now() + timedelta(hours=23))
     undone = (await harness.press(user, saved, "撤销"))[-1]
     assert undone.kind == "edit" and not undone.buttons
-    assert undone.text == "已撤销：专题讲座 2小时，11月20日（昨天）。\n2026 年度累计 0 / 90学时。"
+    assert undone.text == "已撤销：专题讲座2小时，11月20日（昨天）。\n2026年度累计0学时，目标90学时。"
     [record] = await stored(harness)
     assert record.status == "voided" and record.voided_by == record.person_id and record.void_reason is None
     again = await harness.press(user, saved, "撤销")
     assert again[-1].kind == "alert" and again[-1].text == "这条记录已作废，无需撤销。"
 
 
-async def test_undo_after_the_window_points_to_an_admin(harness: BotHarness) -> None:
+async def test_undo_after_the_window_points_to_fix(harness: BotHarness) -> None:
     user = await cadre(harness)
     saved = (await harness.send(user, "/study 专题讲座 2"))[-1]
     harness.set_time(harness.services.now() + timedelta(hours=24, minutes=1))
     replies = await harness.press(user, saved, "撤销")
     [record] = await stored(harness)
     assert replies[-1].kind == "alert"
-    assert replies[-1].text == f"记录已超过 24 小时，不能自行撤销。如需更正，请联系管理员作废（记录编号 #{record.id}）。"
+    assert replies[-1].text == (
+        f"记录已超过24小时，不能自行撤销。如需更正，请发送 /fix {record.id} 说明，例如：/fix {record.id} 日期应为11月18日"
+    )
     assert record.status == "confirmed"
 
 

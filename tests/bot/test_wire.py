@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.wire import SEND_READ_TIMEOUT, NotSent, Uncertain, Withheld, WireRequest, on_the_wire, telegram_request
+from bot.scheduling.wire import SEND_READ_TIMEOUT, NotSent, Uncertain, Withheld, WireRequest, on_the_wire, telegram_request
 from tests.fake_bot_api import FakeBotApi, Limits
 
 TOKEN = "123456:WIRE-TEST"

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from db import credits, people
+from db import credits, fixes, people
 from db.engine import Database
 from db.migrate import upgrade
 from db.periods import Period, period_containing, period_labelled, pro_rata
@@ -159,8 +159,38 @@ async def test_only_a_supervisor_of_the_unit_decides_and_only_once(db: Database)
         done = await credits.decide(session, record_id, supervisor, True, NOW)
         assert done.outcome is credits.Change.DONE and done.record.decided_by == supervisor.id
         assert (await credits.decide(session, record_id, supervisor, False, NOW)).outcome is credits.Change.ALREADY
-        assert [p.external_id for p in await credits.confirmers_for(session, owner_self)] == []  # S01 not bound
+        assert (await people.confirmers_of(session, owner_self)).people == []  # S01 not bound, no admin
         await session.commit()
+
+
+async def test_通过_and_退回_at_once_one_wins_and_the_other_learns_who(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter")
+    async with db.session() as session:  # a second supervisor of 组织科
+        await people.import_roster(session, parse_roster("r.yaml", (
+            ROSTER + "- {id: S03, name: 钱进, unit: 组织科, roles: supervisor, supervises: 组织科}\n").encode()))
+        await session.commit()
+    record_id = (await log(db, await person_id(db, "C01"), REPORT, "1")).record.id
+
+    async def press(external_id: str, approve: bool) -> credits.ChangeResult:
+        async with db.session() as session:
+            confirmer = await people.by_external_id(session, external_id)
+            result = await credits.decide(session, record_id, confirmer, approve, NOW, None if approve else "材料不全")
+            await session.commit()
+            return result
+
+    confirmed = 0
+    for round_ in range(1, 6):
+        results = await asyncio.gather(press("S01", True), press("S03", False))
+        assert sorted(r.outcome.value for r in results) == ["already", "done"], results
+        winner = next(r for r in results if r.outcome is credits.Change.DONE)
+        loser = next(r for r in results if r.outcome is credits.Change.ALREADY)
+        assert loser.by == ("赵强" if winner.record.status == "confirmed" else "钱进")
+        confirmed += winner.record.status == "confirmed"
+        record_id = (await log(db, await person_id(db, "C01"), REPORT, "1", day=TODAY - timedelta(days=round_))).record.id
+    async with db.session() as session:  # the running totals moved once per record, never twice
+        progress = await credits.year_progress(session, await person_id(db, "C01"), YEAR, 90, TODAY)
+    assert (progress.total, progress.pending) == (8 * confirmed, 8)
 
 
 async def test_confirmers_are_bound_active_supervisors_of_the_unit_but_not_oneself(db: Database) -> None:
@@ -169,10 +199,10 @@ async def test_confirmers_are_bound_active_supervisors_of_the_unit_but_not_onese
         await people.bind_telegram(session, (await people.by_external_id(session, "S02")).invite_code, 2, 2, NOW)
         cadre = await people.by_external_id(session, "C01")
         supervisor = await people.by_external_id(session, "S01")
-        assert [p.external_id for p in await credits.confirmers_for(session, cadre)] == ["S01"]
-        assert await credits.confirmers_for(session, supervisor) == []
+        assert [p.external_id for p in (await people.confirmers_of(session, cadre)).people] == ["S01"]
+        assert (await people.confirmers_of(session, supervisor)).people == []  # never oneself; no admin here
         supervisor.active = False
-        assert await credits.confirmers_for(session, cadre) == []
+        assert (await people.confirmers_of(session, cadre)).people == []
 
 
 async def test_undo_only_own_within_the_window_and_void_by_admin_any_time(db: Database) -> None:
@@ -300,3 +330,21 @@ async def test_totals_over_ranges_mixing_whole_months_and_edge_days_agree_with_t
         for start, end in cases:
             expected = sum(i for i, day in enumerate(days, start=1) if start <= day < end)
             assert await credits.totals_for_people(session, [who], start, end) == {who: expected}, (start, end)
+
+
+async def test_pending_overview_counts_waiting_records_and_fix_requests_per_unit_with_the_oldest(db: Database) -> None:
+    cadre, colleague = await person_id(db, "C01"), await person_id(db, "C02")
+    waiting = (await log(db, cadre, REPORT, "1", now=NOW)).record
+    counted = (await log(db, colleague, LECTURE, "2", now=NOW)).record
+    async with db.session() as session:
+        asked = await fixes.request_fix(session, counted.id, colleague, "应为3小时", NOW + timedelta(days=2), timedelta(hours=24))
+        assert asked.refusal is None
+        await session.commit()
+        overview = await credits.pending_overview(session, ["组织科"])
+        assert (overview.count, overview.oldest_since, overview.oldest_record_id) == (2, NOW, waiting.id)
+        assert (await credits.pending_overview(session, ["干部科"])).count == 0
+        supervisor = await people.by_external_id(session, "S01")
+        await credits.decide(session, waiting.id, supervisor, True, NOW + timedelta(days=3))
+        await session.commit()
+        overview = await credits.pending_overview(session)
+        assert (overview.count, overview.oldest_record_id) == (1, counted.id)

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from bot.notes_key import NotesKeyError, cipher_from_env, prepare_notes
+from bot.ops.notes_key import NotesKeyError, cipher_from_env, prepare_notes
 from db import flows, talks
 from db.engine import Database, sync_url
 from db.migrate import alembic_config, upgrade

@@ -54,6 +54,9 @@ HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
             "instance is running")
+WEBHOOK_ACTIVE = ("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                  "to delete the webhook first")
+SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a content and reply markup of the current message")
 
@@ -86,6 +89,7 @@ class BotState:
     calls: list = field(default_factory=list)  # {"method", "params", "files"} (not getUpdates)
     errors: list = field(default_factory=list)  # (method, description) answered with ok=false
     unsupported: list = field(default_factory=list)  # method names the adapter does not know
+    webhook: dict = field(default_factory=dict)  # setWebhook's url, secret_token, allowed_updates
     seq: int = 0
 
 
@@ -187,7 +191,7 @@ class Adapter:
         self._start_error: BaseException | None = None
         self._methods: dict[str, Callable] = {
             name.lower(): getattr(self, "_m_" + name) for name in (
-                "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "logOut", "close",
+                "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close",
                 "sendMessage", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
                 "deleteMessage", "deleteMessages", "answerCallbackQuery", "sendChatAction",
                 "setMyCommands", "getMyCommands", "deleteMyCommands", "setChatMenuButton",
@@ -452,6 +456,8 @@ class Adapter:
         limit = min(max(int(p.get("limit") or 100), 1), 100)
         timeout = min(max(float(p.get("timeout") or 0), 0.0), MAX_LONG_POLL)
         allowed = set(p.get("allowed_updates") or [])
+        if bot.webhook:
+            raise ApiError(WEBHOOK_ACTIVE, 409)
         with self._cond:
             bot.polls += 1
             generation = bot.polls
@@ -477,7 +483,27 @@ class Adapter:
             except asyncio.TimeoutError:
                 pass
 
+    async def _m_setWebhook(self, bot: BotState, p: dict, files: dict) -> bool:
+        """Recorded, never called: tests POST updates to the bot's webhook themselves (the
+        emulator's own webhook support would race them). Telegram's refusals are kept."""
+        url = str(p.get("url") or "")
+        if not url:
+            return await self._m_deleteWebhook(bot, p, files)
+        if not url.startswith("https://"):
+            raise ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not SECRET_TOKEN_RE.fullmatch(str(secret)):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        with self._cond:
+            bot.webhook = {"url": url, "secret_token": secret, "allowed_updates": p.get("allowed_updates")}
+            if p.get("drop_pending_updates"):
+                bot.pending.clear()
+            self._cond.notify_all()
+        return True
+
     async def _m_deleteWebhook(self, bot: BotState, p: dict, files: dict) -> bool:
+        with self._cond:
+            bot.webhook = {}
         await self._call(bot.token, "deleteWebhook", {})
         if p.get("drop_pending_updates"):
             await self._pull(bot)
@@ -486,7 +512,11 @@ class Adapter:
         return True
 
     async def _m_getWebhookInfo(self, bot: BotState, p: dict, files: dict) -> dict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(bot.pending)}
+        info = {"url": bot.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": 0 if bot.webhook else len(bot.pending)}
+        if bot.webhook.get("allowed_updates"):
+            info["allowed_updates"] = bot.webhook["allowed_updates"]
+        return info
 
     async def _m_logOut(self, bot: BotState, p: dict, files: dict) -> bool:
         return True

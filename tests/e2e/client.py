@@ -57,6 +57,7 @@ class TelegramUser:
                                            if e["chat_id"] == self.chat_id), default=0))
         self._cursor = {"message": start, "edited": start, "deleted": start}
         self.last_callback_id: str | None = None
+        self.last_update: dict | None = None  # the update the last send_*/press made, as the bot gets it
 
     # ------------------------------------------------------------------ user -> bot
     def _state(self, fn: Callable) -> Any:
@@ -70,6 +71,7 @@ class TelegramUser:
             answer = json.loads(resp.read())
         if not answer.get("ok") or not answer.get("result"):
             raise AssertionError(f"emulator rejected {route}: {answer}")
+        self.last_update = answer["result"]  # webhook tests POST it to the bot themselves
         return answer["result"]  # the update as the bot will receive it
 
     def _message(self, **fields: Any) -> dict:

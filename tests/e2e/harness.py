@@ -164,6 +164,7 @@ class BotProcess:
 
     def start(self) -> "BotProcess":
         self._polls_before = self.emulator.adapter.snapshot(self.token, lambda b: b.polls)
+        self._webhooks_before = len(self.emulator.calls(self.token, "setWebhook"))
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(_die_with_parent(self.cmd), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -180,6 +181,21 @@ class BotProcess:
         if not polling:
             raise RuntimeError(f"bot did not call getUpdates within {timeout}s; "
                                f"log {self.log_path}:\n{self.log_tail()}")
+
+    def wait_webhook(self, timeout: float = 20.0) -> dict:
+        """Webhook mode: return the setWebhook parameters once the bot has called it (PTB's
+        server listens by then); raise if it exits or times out first."""
+        def registered() -> list[dict]:
+            return self.emulator.calls(self.token, "setWebhook")[self._webhooks_before:]
+
+        self.emulator.adapter.wait_for(lambda: registered() or self.proc.poll() is not None, timeout)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"bot exited with {self.proc.returncode} before setWebhook; "
+                               f"log {self.log_path}:\n{self.log_tail()}")
+        if not registered():
+            raise RuntimeError(f"bot did not call setWebhook within {timeout}s; "
+                               f"log {self.log_path}:\n{self.log_tail()}")
+        return registered()[-1]["params"]
 
     def wait_exit(self, timeout: float = 20.0) -> int:
         """For one-shot commands (args=["migrate"], ...): wait for the exit code."""

@@ -32,5 +32,5 @@ def test_a_study_draft_continues_after_the_bot_is_restarted_mid_flow(start_bot, 
     saved = cadre.wait_for_edit(day["message_id"], lambda m: "已记录" in m["plain"])
     assert "专题讲座 2小时" in saved["plain"] and "累计 2 / 90" in saved["plain"]
     cadre.send_text("/credits")
-    assert "已计入 2 / 目标 90学时" in cadre.wait_for_reply(lambda m: "已计入" in m["plain"])["plain"]
+    assert "已计入2学时，年度目标90学时" in cadre.wait_for_reply(lambda m: "已计入" in m["plain"])["plain"]
     assert second.unsupported() == [] and second.api_errors() == []

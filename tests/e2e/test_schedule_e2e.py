@@ -83,14 +83,16 @@ def test_reminder_and_talk_prompt_arrive_and_their_buttons_work(start_bot, tmp_p
     cadre.wait_for_edit(reminder["message_id"], lambda m: "请确认" in m["plain"])
     cadre.press("✅ 确认")
     saved = cadre.wait_for_edit(reminder["message_id"], lambda m: "已记录" in m["plain"])
-    assert "累计 2 / 90" in saved["plain"]
+    assert "年度累计2学时，目标90学时。" in saved["plain"]
     cadre.send_text("/credits")
-    assert "已计入 2 / 目标 90学时" in cadre.wait_for_reply(lambda m: "已计入" in m["plain"])["plain"]
+    assert "已计入2学时，年度目标90学时" in cadre.wait_for_reply(lambda m: "已计入" in m["plain"])["plain"]
 
     prompt = supervisor.wait_for_reply(lambda m: "谈心谈话提醒" in m["plain"], timeout=20)
     assert "张明（组织科）" in prompt["plain"] and "建议话题" in prompt["plain"]
     supervisor.press("✅ 已谈", message_id=prompt["message_id"])
-    assert "已记录与 张明 的谈心谈话" in supervisor.wait_for_reply(lambda m: "已记录与" in m["plain"])["plain"]
+    asked = supervisor.wait_for_reply(lambda m: "是哪一天进行的" in m["plain"])
+    supervisor.press("今天", message_id=asked["message_id"])
+    assert "已记录与张明的谈心谈话" in supervisor.wait_for_reply(lambda m: "已记录与" in m["plain"])["plain"]
     supervisor.send_text("谈了工作安排，状态不错")
     assert "仅您本人可见" in supervisor.wait_for_reply(lambda m: "要点已保存" in m["plain"])["plain"]
     supervisor.press("📋 查看记录", message_id=prompt["message_id"])
@@ -108,12 +110,12 @@ def test_supervisor_receives_the_weekly_digest_with_its_chart(start_bot, tmp_pat
     bot = start_bot({"CADREBOT_CONFIG": str(config)}, token=first.token)
     supervisor, admin = bot.user(4002, "赵强"), bot.user(4003, "陈静")
     digest = supervisor.wait_for_reply(lambda m: "学习周报" in m["plain"], timeout=20)
-    assert "组织科 学习周报" in digest["plain"] and "张明" in digest["plain"] and "第 1/1 页" in digest["plain"]
+    assert "组织科学习周报" in digest["plain"] and "张明" in digest["plain"] and "第1/1页" in digest["plain"]
     chart = supervisor.wait_for_reply(lambda m: m["kind"] == "photo", timeout=20)
     assert chart["file"]["data"].startswith(b"\x89PNG") and "组织科" in chart["plain"]
     org = admin.wait_for_reply(lambda m: "各单位学习周报" in m["plain"], timeout=20)
     assert "组织科" in org["plain"]
     assert "知识库" in admin.wait_for_reply(lambda m: "知识库" in m["plain"])["plain"]
     supervisor.send_text("/digest")
-    assert "组织科 学习周报" in supervisor.wait_for_reply(lambda m: "学习周报" in m["plain"])["plain"]
+    assert "组织科学习周报" in supervisor.wait_for_reply(lambda m: "学习周报" in m["plain"])["plain"]
     assert bot.unsupported() == [] and bot.api_errors() == []

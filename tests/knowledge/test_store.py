@@ -111,3 +111,20 @@ def test_a_store_whose_base_is_broken_at_start_reports_it_and_answers_nothing(tm
     assert store.match("党费怎么交").outcome == "none"
     (tmp_path / "bad.yaml").write_text(NEW_ENTRY, encoding="utf-8")
     assert store.reload().ok and store.get("c-new-gongwuyuan") is not None
+
+
+def test_the_fingerprint_follows_the_files_served_not_backups_or_failed_reloads(base_copy: Path):
+    store = KnowledgeStore([base_copy])
+    served = store.fingerprint
+    assert served == store.disk_fingerprint()
+    (base_copy / BACKUP_DIR).mkdir(exist_ok=True)
+    (base_copy / BACKUP_DIR / "party.yaml.20261201T000000Z").write_text("old", encoding="utf-8")
+    assert store.disk_fingerprint() == served  # backups are not part of the base
+
+    (base_copy / "extra.yaml").write_text(NEW_ENTRY, encoding="utf-8")
+    assert store.disk_fingerprint() != served and store.fingerprint == served  # not reloaded yet
+    assert store.reload().ok and store.fingerprint == store.disk_fingerprint() != served
+
+    edited = store.fingerprint
+    (base_copy / "party.yaml").write_text("entries:\n  - id: p-x\n    question: [\n", encoding="utf-8")
+    assert not store.reload().ok and store.fingerprint == edited  # still what it serves

@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-12-02
 
 Each delivery row is now marked `claimed`, then `attempted` (with `attempted_at`) the moment its
-request is written, then `sent` (bot/wire.py, bot/delivery.py); the local send journal is gone.
+request is written, then `sent` (bot/scheduling/wire.py, bot/scheduling/delivery.py); the local send journal is gone.
 Rows an older version left in `sending` cannot be known to have gone out or not (their journal
 is no longer read): they become `uncertain`, never resent, as that version did after 5 minutes.
 """
