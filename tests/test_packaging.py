@@ -119,7 +119,7 @@ import warnings
 from datetime import date
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
-from bot import charts
+from bot.digests import charts
 from bot.digests.model import PersonRow, UnitDigest
 
 people = tuple(

@@ -180,7 +180,7 @@ def test_updates_without_the_secret_are_refused_and_a_study_flow_alternates_betw
     cadre.wait_for_edit(day["message_id"], lambda m: "请确认" in m["plain"] and "2小时" in m["plain"])
     b.deliver(cadre, lambda: cadre.press("✅ 确认", message_id=day["message_id"]))
     saved = cadre.wait_for_edit(day["message_id"], lambda m: "已记录" in m["plain"])
-    assert "专题讲座 2小时" in saved["plain"] and "累计 2 / 90" in saved["plain"]
+    assert "专题讲座2小时" in saved["plain"] and "年度累计2学时，目标90学时" in saved["plain"]
 
     a.deliver(cadre, lambda: cadre.send_text("/credits"))
     assert "已计入2学时，年度目标90学时" in cadre.wait_for_reply(lambda m: "已计入" in m["plain"])["plain"]
