@@ -20,13 +20,14 @@ from bot.scheduling.pacing import Pacer
 from bot.scheduling.reminders import plan_reminders, render_reminders
 from bot.scheduling.review_prompts import plan_review_resends, render_review_resends
 from bot.scheduling.scheduler import Scheduler
+from bot.scheduling.sessions import plan_session_ends, render_sessions
 from bot.ops.update_order import ChatOrderedProcessor
 from bot.scheduling.talk_prompts import plan_talks, render_preparation, render_talks
 from bot.scheduling.wire import WireRequest, telegram_request
 from db import flows as flow_rows
 from handlers import (
-    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, remind, reports, roster, start, study,
-    study_review, talks, uploads,
+    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, remind, reports, roster, sessions, start,
+    study, study_review, talks, uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,10 @@ def build_scheduler(app: CadreApplication) -> Scheduler:
     """What the scheduler plans, in order, and how each kind of delivery is rendered."""
     return Scheduler(
         app.bot, app.services,
-        planners=[plan_reminders, plan_talks, plan_digests, plan_review_resends],
+        planners=[plan_session_ends, plan_reminders, plan_talks, plan_digests, plan_review_resends],
         renderers={
             "reminder": render_reminders, "talk": render_talks, "talkprep": render_preparation, "digest": render_digests,
-            "review": render_review_resends,
+            "review": render_review_resends, "session": render_sessions,
         },
     )
 
@@ -92,6 +93,7 @@ def register_handlers(app: CadreApplication) -> None:
     credits.register(app)
     remind.register(app)
     talks.register(app)
+    sessions.register(app)
     reports.register(app)
     membership.register(app)
     ask.register_plain_text(app)

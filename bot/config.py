@@ -173,6 +173,26 @@ class TargetSettings(_Strict):
         return value
 
 
+class SessionSettings(_Strict):
+    """Collective sessions (/session, handlers/sessions.py): how long 签到 stays open, the
+    amount credited when the organiser names none, and how often the live count is redrawn."""
+
+    window_minutes: int = Field(120, ge=5, le=24 * 60, description="签到 stays open this long after the start")
+    # Per activity key, in the activity's unit; an activity not listed gets the first of its amounts.
+    default_amounts: dict[str, float] = {}
+    # The organiser's 已签到 count is edited at most this often (Telegram allows one edit a
+    # second per chat; 500 presses in ten seconds must not become 500 edits).
+    count_refresh_seconds: float = Field(3, ge=0, le=600)
+
+    @field_validator("default_amounts")
+    @classmethod
+    def _positive_amounts(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, amount in value.items():
+            if not 0 < amount <= 31:
+                raise ValueError(f"default amount for {key!r} must be above 0 and at most 31")
+        return value
+
+
 class StudySettings(_Strict):
     """Study credits: what counts, how much, by when, and how far back one may log."""
 
@@ -186,6 +206,21 @@ class StudySettings(_Strict):
     max_note_chars: int = Field(200, ge=10, le=500)
     targets: TargetSettings = TargetSettings()
     activities: tuple[ActivitySettings, ...] = ()
+    sessions: SessionSettings = SessionSettings()
+
+    @model_validator(mode="after")
+    def _session_amounts_known(self) -> StudySettings:
+        for key, amount in self.sessions.default_amounts.items():
+            activity = self.activity(key)
+            if activity is None:
+                raise ValueError(f"sessions.default_amounts: unknown activity {key!r}")
+            if activity.daily_cap is not None and amount > activity.daily_cap:
+                raise ValueError(f"sessions.default_amounts: {key} is above its daily_cap {activity.daily_cap:g}")
+        return self
+
+    def session_amount(self, activity: ActivitySettings) -> float:
+        """What a /session credits when the organiser names no 时长."""
+        return self.sessions.default_amounts.get(activity.key, activity.button_amounts[0])
 
     @model_validator(mode="after")
     def _unique_names(self) -> StudySettings:

@@ -42,7 +42,7 @@ HELP_ITEM_SEPARATOR = " · "
 HELP_SHORT = {
     "study": "记录学习", "credits": "学习进度", "fix": "更正记录",
     "talk": "申请谈心谈话", "talks": "我负责的谈话", "remind": "提醒设置",
-    "pending": "待我确认", "digest": "学习周报", "report": "个人情况", "export": "导出Excel",
+    "pending": "待我确认", "session": "集体学习签到", "digest": "学习周报", "report": "个人情况", "export": "导出Excel",
     "gaps": "知识库缺口", "reload": "重新加载知识库", "invites": "邀请码",
     "unbind": "解除绑定", "void": "作废记录", "audit": "操作记录",
     "me": "我的身份", "cancel": "取消当前操作",
@@ -873,6 +873,9 @@ DIGEST_MORE_SEPARATOR = "、"
 # One line of a phone (about 22 characters); an unreachable person's line wraps, as few do. The share done is in the export.
 DIGEST_PERSON_LINE = "{emoji} {name}{unreachable}：全年{year}/{target}{credit} · 本周{week}{credit}"
 DIGEST_PERSON_DETAIL = "　　最近学习{last_study} · {talk}"
+DIGEST_PERSON_SESSIONS = " · 集体学习签到{count}次"
+DIGEST_SESSIONS_HEADER = "本周集体学习："
+DIGEST_SESSION_LINE = "· {name}{topic}（{day}）签到{attended}/{expected} · {rate}%"
 DIGEST_NEVER = "无"
 DIGEST_TALK_OVERDUE = "谈话逾期"
 DIGEST_TALK_OVERDUE_SINCE = "谈话逾期（应于{due}前）"
@@ -1006,3 +1009,45 @@ CONSOLE_NOTES_KEY_MADE = "（已为离线控制台生成谈话要点的加密密
 # --- the operators' chat (bot.ops_chat_id; bot/ops/alerts.py): for operators, never what was typed
 OPS_ERROR = "⚠️ cadrebot 出错 / error\n{where}\n{error}\n\n{trace}"
 OPS_ERROR_MORE = "\n\n（此前{seconds}秒内另有{count}次同类错误未单独发送 / {count} more like it in the last {seconds} s）"
+
+
+# --- collective sessions (/session; handlers/sessions.py, bot/scheduling/sessions.py) -----------------
+
+SESSION_USAGE = (
+    "用法：/session 类型 [时长] [主题]，例如：/session 周一例会学习 1 学习党的二十届四中全会精神\n"
+    "时长按该类型的计量单位，省略时按默认值。"
+)
+SESSION_PICK_CLOSEST = "没有「{text}」这个学习类型，您是指：{names}。请重新发送 /session 类型。"
+SESSION_PICK_UNKNOWN = "没有「{text}」这个学习类型。可用的类型：{names}。请重新发送 /session 类型。"
+SESSION_NOBODY = "您负责的单位目前没有可签到的干部，未发起集体学习。"
+SESSION_INVITE = "📋 集体学习签到\n{name}{topic}，{amount}（{credits}）。\n组织人：{organiser}。签到截至{until}，请点「签到」。"
+SESSION_INVITE_TOPIC = "：{topic}"
+SESSION_CHECKIN_BUTTON = "签到"
+SESSION_CONTROL = "集体学习：{name}{topic}，{amount}（{credits}）\n签到截至{until}。\n已签到{count}/{expected}"
+SESSION_CONTROL_ENDED = "集体学习：{name}{topic}，{amount}（{credits}）\n已结束。\n已签到{count}/{expected}"
+SESSION_END_BUTTON = "结束"
+SESSION_LIST_BUTTON = "名单"
+SESSION_STARTED_PRIVATE = "已向{expected}位同志发送签到通知。"
+SESSION_STARTED_GROUP = "已在群内发出签到通知，本群可签到的同志共{expected}位；签到情况只在私聊中告诉您。"
+SESSION_REPORT = "集体学习{state}：{name}{topic}（{day}）\n已签到{count}/{expected}，签到率{rate}%。\n已签到：{present}\n未签到：{absent}"
+SESSION_REPORT_ENDED = "已结束"
+SESSION_REPORT_OPEN = "签到情况"
+SESSION_REPORT_NONE = "无"
+SESSION_REPORT_MAKEUP = "未签到的同志可用 /study {name} 补学，写明备注，经确认后计入。"
+SESSION_CHECKED_IN = "签到成功：{name}{amount}（+{credits}），已计入。"
+SESSION_CHECKED_IN_CAPPED = "签到成功。今天的{name}已达每日上限，本次不再计{credit}。"
+SESSION_CHECKIN_ALREADY = "您已签到，无需重复签到。"
+SESSION_CHECKIN_CLOSED = "本次集体学习的签到已结束。如确实参加了，请用 /study {name} 补学，写明备注，经确认后计入。"
+SESSION_CHECKIN_NOT_INVITED = "本次签到面向组织单位的干部，您不在其中，未记录。"
+SESSION_CHECKIN_ORGANISER = "您是本次集体学习的组织人，无需签到。"
+SESSION_CHECKIN_NOT_CADRE = "管理员无需签到，本次未记录。"
+SESSION_CHECKIN_UNKNOWN = "请先私聊助手完成绑定，再来签到。"
+SESSION_STALE = "这个按钮已失效。"
+SESSION_NOT_ORGANISER = "只有本次集体学习的组织人可以查看名单或结束签到。"
+SESSION_ENDED_ALREADY = "本次集体学习已经结束。"
+SESSION_WINDOW_PAST = "签到时间已过，本次集体学习已结束，名单稍后发给您。"
+SESSION_AMOUNT_BAD = "时长「{text}」无法识别，请写数字，例如1或1.5。"
+
+# --- group chats (handlers/groups.py): the bot answers only /session, 签到 and questions naming it
+GROUP_PRIVATE_ONLY = "涉及个人记录和数据的功能请私聊助手使用，群内不显示。"
+GROUP_ASK_PRIVATE_UNKNOWN = "请先私聊助手完成绑定后再提问。"

@@ -73,7 +73,7 @@ class LogResult:
 
 async def log_study(
     session: AsyncSession, *, person_id: int, activity: Activity, amount: Decimal, study_date: date,
-    note: str, client_token: str, now: datetime,
+    note: str, client_token: str, now: datetime, confirmed_by: int | None = None,
 ) -> LogResult:
     """Insert one record, unless its token was used already or the day's cap would be passed.
 
@@ -81,6 +81,8 @@ async def log_study(
     anyway), so two logs by one person at once cannot both pass the cap check, one
     draft confirmed twice finds its first record, and the monthly totals stay exact. Checks
     that need no database (positive, sane, not in the future) are the caller's. The caller commits.
+    With `confirmed_by` the record is confirmed at once by that person (a /session check-in:
+    the organiser vouches for everyone who checked in), whatever the activity's rule.
     """
     await _lock_person(session, person_id)
     existing = await by_token(session, client_token)
@@ -92,7 +94,9 @@ async def log_study(
     record = StudyRecord(
         person_id=person_id, activity=activity.key, unit=activity.unit, amount_hundredths=to_hundredths(amount),
         credits_hundredths=credits_for(activity, amount), study_date=study_date, note=note,
-        status="pending" if activity.needs_confirmation else "confirmed", client_token=client_token, created_at=now,
+        status="pending" if activity.needs_confirmation and confirmed_by is None else "confirmed",
+        client_token=client_token, created_at=now,
+        decided_by=confirmed_by, decided_at=now if confirmed_by is not None else None,
     )
     session.add(record)
     await session.flush()

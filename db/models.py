@@ -416,3 +416,50 @@ class KnowledgeVersion(Base):
     reason: Mapped[str] = mapped_column(String(40))  # the audit action: kb.reload, kb.upload, ...
     instance: Mapped[str] = mapped_column(String(80))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StudySession(Base):
+    """A collective study session (/session): its window, audience and how it ended.
+
+    The window end is stored, not scheduled in a process: whatever touches the session after
+    it (a press, 名单, the scheduler tick) closes it, and of all those exactly one conditional
+    UPDATE sets `ended_at`, so the organiser's end report goes out once.
+    """
+
+    __tablename__ = "study_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    activity: Mapped[str] = mapped_column(String(20))  # the config key
+    amount_hundredths: Mapped[int] = mapped_column(Integer)  # in the activity's unit
+    topic: Mapped[str] = mapped_column(String(100), default="")
+    units: Mapped[list[str] | None] = mapped_column(JSON)  # the audience's units; None: every unit
+    expected: Mapped[int] = mapped_column(Integer, default=0)  # active cadres invited at the start
+    study_date: Mapped[date] = mapped_column(Date)  # the local day of the start: the records' date
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_how: Mapped[str | None] = mapped_column(String(10))  # button | window
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # started in a group: its one message there
+    # The organiser's message with the live count, 结束 and 名单 (edited as people check in).
+    control_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    control_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    count_shown: Mapped[int] = mapped_column(Integer, default=0)
+    count_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def amount(self) -> float:
+        return self.amount_hundredths / 100
+
+
+class SessionCheckin(Base):
+    """One person's 签到 at one session: the unique pair is what makes a second press harmless."""
+
+    __tablename__ = "session_checkins"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", name="uq_session_checkins_session_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("study_sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id"))  # None: the day's cap was full
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

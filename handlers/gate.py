@@ -11,6 +11,7 @@ from bot import texts
 from bot.chat import flows
 from bot.context import BotContext
 from db import people
+from handlers import groups
 from handlers.replies import tell
 
 GATE_GROUP = -1
@@ -23,8 +24,11 @@ def _is_start_command(update: Update) -> bool:
 
 async def resolve_speaker(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != chat.PRIVATE:
-        raise ApplicationHandlerStop  # groups and channels are not ours to answer
+    if user is None or chat is None or chat.type == chat.CHANNEL:
+        raise ApplicationHandlerStop  # channels are not ours to answer
+    if chat.type != chat.PRIVATE:
+        await groups.screen(update, context)  # only /session, 签到 and questions naming the bot
+        return
     person = await people.by_telegram_id(context.session, user.id)
     context.scope.person = person
     if person is not None and person.active:

@@ -21,6 +21,7 @@ from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.loader import LoadResult, load_base, load_in_context
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.protocols import PROTOCOLS, matcher_factory, run_protocol
+from knowledge.quiz import load_quiz
 from knowledge.schema import Entry
 from knowledge.settings import KnowledgeSettings
 
@@ -46,9 +47,12 @@ def register(
         help="files or folders (default: the configured base); a file's related ids may be in its folder")
     check.add_argument("--synonyms", type=Path, action="append", help="synonym files or folders to check too"
                        " (default with no PATH: the configured ones)")
+    check.add_argument("--quiz", type=Path, action="append", help="quiz files or folders to check against the"
+                       " base too (default with no PATH: the configured ones)")
     check.set_defaults(func=lambda a: run_check(
         a.paths or resolve_paths(load_settings().paths),
-        a.synonyms if a.synonyms or a.paths else resolve_paths(load_settings().synonyms)))
+        a.synonyms if a.synonyms or a.paths else resolve_paths(load_settings().synonyms),
+        a.quiz if a.quiz or a.paths else resolve_paths(load_settings().quiz)))
 
     match = commands.add_parser("match", help="match questions read from stdin, one a line")
     match.add_argument("--kb", type=Path, help="file or folder (default: the configured base)")
@@ -80,10 +84,11 @@ def print_issues(result: LoadResult, out: TextIO) -> None:
         print(f"warning: {issue}", file=out)
 
 
-def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = ()) -> int:
+def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = (), quiz_paths: Sequence[Path] = ()) -> int:
     """Validate ``paths``; a file named on its own is checked within its folder, so a ``related``
     id defined in a sibling file is found (the siblings' own problems are not reported).  The
-    synonym files are checked too."""
+    synonym files are checked too, and the quiz bank against the base ``paths`` make up, loaded
+    whole (an item may name an entry in any of its files)."""
     result = load_in_context(paths)
     print_issues(result, sys.stdout)
     print(
@@ -96,6 +101,11 @@ def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = ()) -> int:
         print_issues(LoadResult((), vocabulary.errors, vocabulary.warnings), sys.stdout)
         print(f"{vocabulary.groups} synonym groups and {vocabulary.terms} named terms: {len(vocabulary.errors)} errors")
         failed = failed or not vocabulary.ok
+    if quiz_paths:
+        bank = load_quiz(quiz_paths, load_base(paths).entries)
+        print_issues(LoadResult((), bank.errors), sys.stdout)
+        print(f"{len(bank.items)} quiz items in {len(bank.files)} files: {len(bank.errors)} errors")
+        failed = failed or not bank.ok
     return 1 if failed else 0
 
 

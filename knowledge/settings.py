@@ -44,6 +44,10 @@ class KnowledgeSettings(BaseModel):
         default_factory=lambda: list(DEFAULT_SYNONYMS),
         description="files or folders of synonym groups and named terms (knowledge/lexicon.py)",
     )
+    quiz: list[str] = Field(
+        default_factory=lambda: ["knowledge/quiz"],
+        description="files or folders of quiz items (knowledge/quiz.py), each naming the entry it is written from",
+    )
     answer_threshold: float = Field(
         DEFAULT_ANSWER_THRESHOLD, ge=0.0, le=1.0, description="score needed to answer outright"
     )

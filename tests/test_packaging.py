@@ -95,6 +95,8 @@ def test_init_writes_a_folder_whose_config_and_knowledge_base_check_clean(instal
     entries = re.search(r"(\d+) entries in (\d+) files: 0 errors", checked.stdout)
     assert entries and int(entries[1]) > 100, checked.stdout
     assert re.search(r"[1-9]\d* synonym groups and \d+ named terms: 0 errors", checked.stdout), checked.stdout
+    assert (instance / "knowledge" / "quiz").is_dir()  # the quiz bank came along, and checks against the base
+    assert re.search(r"[1-9]\d{2,} quiz items in \d+ files: 0 errors", checked.stdout), checked.stdout
 
     upgraded = _checked(installed.cadrebot(instance, "db", "upgrade"))  # the migrations came along
     assert "database is up to date" in upgraded.stdout and (instance / "data" / "cadrebot.db").is_file()

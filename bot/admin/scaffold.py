@@ -1,10 +1,10 @@
 """`cadrebot init DIR`: a folder to run an installed cadrebot from.
 
 It holds the commented config (the shipped one, under a header saying what was written), a
-copy of the shipped knowledge base and synonyms that admins edit in place (uploads, /gaps and
+copy of the shipped knowledge base, synonyms and quiz bank that admins edit in place (uploads, /gaps and
 /reload work on it), and data/ for the SQLite database and the bot's local files. Every path in
 the shipped config is relative, and relative paths resolve against the config's folder, so the
-copy needs no path rewritten: knowledge/base, knowledge/synonyms and data/ all land in DIR.
+copy needs no path rewritten: knowledge/base, knowledge/synonyms, knowledge/quiz and data/ all land in DIR.
 A knowledge folder that already exists is never touched: it holds admins' edits.
 """
 
@@ -16,13 +16,14 @@ from pathlib import Path
 
 from bot.config import DEFAULT_CONFIG
 
-KNOWLEDGE_FOLDERS = ("base", "synonyms")
+KNOWLEDGE_FOLDERS = ("base", "synonyms", "quiz")
 
 HEADER = """\
 # Written by `cadrebot init` (cadrebot {version}) from the configuration the package ships.
 # Relative paths below are relative to this file's folder:
 #   knowledge/base, knowledge/synonyms  the knowledge base and synonyms, copied from the package
-#                                       for admins to edit (the bot's uploads and /reload use them)
+#   knowledge/quiz                      for admins to edit (the bot's uploads and /reload use them),
+#                                       and the quiz bank written from the base
 #   data/                               the SQLite database (unless DATABASE_URL names another)
 #                                       and the bot's local files
 # Secrets come from the environment, never from this file: TELEGRAM_BOT_TOKEN,

@@ -34,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("talk", "申请谈心谈话", CADRE, "/talk 想谈的话题"),
     Command("talks", "查看我负责的谈心谈话", SUPERVISOR),
     Command("pending", "待我确认的学习记录和更正申请", SUPERVISOR_OR_ADMIN, "/pending"),
+    Command("session", "发起集体学习签到", SUPERVISOR_OR_ADMIN, "/session 类型 [时长] [主题]"),
     Command("digest", "查看学习周报（含进度图）", SUPERVISOR_OR_ADMIN, "/digest、/digest 上周 或 /digest 日期"),
     Command("report", "查看某位同志的学习和谈话情况", SUPERVISOR_OR_ADMIN, "/report 姓名"),
     Command("export", "导出学习与谈话记录（Excel）", SUPERVISOR_OR_ADMIN, "/export、/export 2025 或 /export 上周"),
@@ -54,7 +55,7 @@ COMMANDS: tuple[Command, ...] = (
 HELP_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("study", "credits", "fix"),
     ("talk", "talks", "remind"),
-    ("pending", "digest"),
+    ("pending", "session", "digest"),
     ("report", "export"),
     ("gaps", "reload", "invites"),
     ("unbind", "void", "audit"),

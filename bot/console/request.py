@@ -204,7 +204,8 @@ class LocalRequest(BaseRequest):
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
+            # Group and supergroup ids are negative, as Telegram's are.
+            "chat": {"id": chat_id, "type": "group" if chat_id is not None and chat_id < 0 else "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "组工学习助手", "username": self.bot_username},
         }
         if text is not None:

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digests.model import OrgDigest, OrgRow, PendingSummary, PersonRow, UnitDigest, classify
+from bot.digests.model import OrgDigest, OrgRow, PendingSummary, PersonRow, SessionLine, UnitDigest, classify
 from bot.study.progress import current_period, target_for
 from bot.services import Services
 from bot.scheduling.talk_prompts import due_date
-from db import credits, deliveries, people, talks
+from db import credits, deliveries, people, sessions, talks
 from db.people import PersonFacts
 from db.periods import pro_rata
 
@@ -62,6 +62,7 @@ async def person_rows(
     last_study = await credits.last_study_dates(session, ids, until=moment)
     pair_talks = await talks.last_talks(session, ids, until=moment)
     postponed = await talks.postponements(session)
+    attended = await sessions.attended_counts(session, ids, start, end)
     # By unit, so 10,000 people cost a dictionary look-up each, not a scan of every supervisor.
     supervisors_of: dict[str, list[PersonFacts]] = defaultdict(list)
     for supervisor in (await people.facts(session, role="supervisor") if persons else []):
@@ -88,7 +89,7 @@ async def person_rows(
             last_study=last_study.get(person.id), last_talk=last_talk.get(person.id), talk_due=due,
             talk_overdue=due is not None and due < moment,
             reachable=person.reachable and person.chat_id is not None,
-            unit=person.unit, has_supervisor=bool(dues),
+            unit=person.unit, has_supervisor=bool(dues), sessions_attended=attended.get(person.id, 0),
         ))
     return rows
 
@@ -116,6 +117,7 @@ async def unit_digest(session: AsyncSession, services: Services, unit: str, week
         year_total=round(sum(r.year_credits for r in rows), 2),
         pending=await pending_summary(session, services, [unit], week_end, today),
         as_of=as_of(week_end, today),
+        sessions=await session_lines(session, services, [unit], week_start, week_end),
     )
 
 
@@ -134,7 +136,17 @@ async def org_digest(session: AsyncSession, services: Services, week_start: date
         units=tuple(_org_row(unit, members) for unit, members in sorted(by_unit.items())),
         pending=await pending_summary(session, services, None, week_end, today),
         uncertain=tuple(row.name for row in uncertain),
+        sessions=await session_lines(session, services, None, week_start, week_end),
     )
+
+
+async def session_lines(
+    session: AsyncSession, services: Services, units: Sequence[str] | None, start: date, end: date
+) -> tuple[SessionLine, ...]:
+    """The collective sessions held for `units` (None: all) in [start, end], with attendance."""
+    held = await sessions.held_between(session, list(units) if units is not None else None, start, end)
+    study = services.config.study
+    return tuple(SessionLine(study.activity_name(s.activity), s.topic, s.study_date, s.attended, s.expected) for s in held)
 
 
 def _org_row(unit: str, members: list[PersonRow]) -> OrgRow:

@@ -48,6 +48,7 @@ class PersonRow:
     reachable: bool
     unit: str = ""
     has_supervisor: bool = True
+    sessions_attended: int = 0  # collective sessions (/session) checked in to in the period
 
     @property
     def gap(self) -> float:
@@ -69,6 +70,21 @@ class PendingSummary:
 
 
 @dataclass(frozen=True)
+class SessionLine:
+    """One collective session of the week and its attendance (签到 of those invited)."""
+
+    name: str  # the activity's name
+    topic: str
+    day: date
+    attended: int
+    expected: int
+
+    @property
+    def rate(self) -> float:
+        return self.attended / self.expected if self.expected else 0.0
+
+
+@dataclass(frozen=True)
 class UnitDigest:
     unit: str
     week_start: date
@@ -79,6 +95,7 @@ class UnitDigest:
     year_total: float
     pending: PendingSummary | None = None
     as_of: date | None = None  # the day the figures are measured at: today in the current week, else week_end
+    sessions: tuple[SessionLine, ...] = ()  # the week's collective sessions for the unit
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,7 @@ class OrgDigest:
     # Who may have missed a scheduled message in the last 7 days: one name per delivery whose
     # request was on the wire when its answer was lost (never resent, to send nothing twice).
     uncertain: tuple[str, ...] = ()
+    sessions: tuple[SessionLine, ...] = ()  # every collective session of the week
 
 
 @dataclass(frozen=True)

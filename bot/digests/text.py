@@ -18,6 +18,7 @@ from bot.digests.model import (
     OrgRow,
     PendingSummary,
     PersonRow,
+    SessionLine,
     UnitDigest,
     attention_order,
     attention_reasons,
@@ -51,7 +52,10 @@ def unit_digest_pages(
     pages = []
     for index, chunk in enumerate(chunks):
         head = first_head if index == 0 else continued_head
-        body = [line for person in chunk for line in person_entry(person, digest.week_end, credit_name).split("\n")]
+        body = [
+            line for person in chunk
+            for line in person_entry(person, digest.week_end, credit_name, sessions=bool(digest.sessions)).split("\n")
+        ]
         if not people:
             body = [texts.DIGEST_NO_PEOPLE]
         pages.append(_page(head, body, index, len(chunks)))
@@ -79,8 +83,9 @@ def org_digest_pages(
     return pages
 
 
-def person_entry(person: PersonRow, today: date, credit_name: str = DEFAULT_CREDIT_NAME) -> str:
-    """Two lines: standing and totals, then last study and talk status."""
+def person_entry(person: PersonRow, today: date, credit_name: str = DEFAULT_CREDIT_NAME, sessions: bool = False) -> str:
+    """Two lines: standing and totals, then last study and talk status (and, in a week with
+    collective sessions, how many the person checked in to)."""
     first = texts.DIGEST_PERSON_LINE.format(
         emoji=texts.DIGEST_STATUS_EMOJI[person.status],
         name=person.name,
@@ -94,7 +99,21 @@ def person_entry(person: PersonRow, today: date, credit_name: str = DEFAULT_CRED
         last_study=short_day(person.last_study, today) if person.last_study else texts.DIGEST_NEVER,
         talk=talk_status(person, today),
     )
+    if sessions:
+        second += texts.DIGEST_PERSON_SESSIONS.format(count=person.sessions_attended)
     return f"{first}\n{second}"
+
+
+def session_line(line: SessionLine) -> str:
+    """签到 of one collective session: 周一例会学习（11月16日）签到12/15 · 80%."""
+    return texts.DIGEST_SESSION_LINE.format(
+        name=line.name, topic=texts.SESSION_INVITE_TOPIC.format(topic=line.topic) if line.topic else "",
+        day=texts.day(line.day), attended=line.attended, expected=line.expected, rate=texts.num(100 * line.rate),
+    )
+
+
+def _session_block(lines: Sequence[SessionLine]) -> list[str]:
+    return [texts.DIGEST_SESSIONS_HEADER, *(session_line(line) for line in lines), ""] if lines else []
 
 
 def talk_status(person: PersonRow, today: date) -> str:
@@ -181,6 +200,7 @@ def _unit_head(digest: UnitDigest, credit_name: str, attention_count: int) -> li
         ),
         *([pending] if pending else []),
         "",
+        *_session_block(digest.sessions),
         *attention_block,
     ]
 
@@ -204,6 +224,7 @@ def _org_head(digest: OrgDigest, credit_name: str) -> list[str]:
         texts.ORG_DIGEST_LEGEND,
         *([uncertain_line(digest.uncertain)] if digest.uncertain else []),
         "",
+        *_session_block(digest.sessions),
     ]
 
 

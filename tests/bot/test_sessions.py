@@ -1,0 +1,218 @@
+"""Collective sessions (/session): the invitations, 签到 once per person, the organiser's count,
+结束 and 名单, the window's end reported once, the digest's attendance, every bad input; and
+group chats, where the bot answers only /session, 签到 and questions that name it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.console.chat import LocalUser
+from bot.console.request import BotMessage
+from db.models import Delivery, SessionCheckin, StudyRecord
+from tests.conftest import BotHarness
+
+GROUP = -100_777
+
+
+async def people(harness: BotHarness) -> dict[str, LocalUser]:
+    await harness.import_roster()
+    return {code: await harness.join(code) for code in ("C01", "C02", "C03", "S01", "A01")}
+
+
+async def records(harness: BotHarness) -> list[StudyRecord]:
+    async with harness.services.db.session() as session:
+        return list((await session.scalars(select(StudyRecord).order_by(StudyRecord.id))).all())
+
+
+async def count_of(harness: BotHarness, model: type) -> int:
+    async with harness.services.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def start(harness: BotHarness, organiser: LocalUser, text: str = "/session 周一例会学习") -> list[BotMessage]:
+    replies = await harness.send(organiser, text)
+    return replies
+
+
+def invite_for(outbox: list[BotMessage], user: LocalUser) -> BotMessage:
+    return next(m for m in reversed(outbox) if m.chat_id == user.user_id and m.flat_buttons
+                and m.flat_buttons[0].text == "签到")
+
+
+async def send_in_group(harness: BotHarness, user: LocalUser, text: str) -> list[BotMessage]:
+    message: dict[str, Any] = {
+        "message_id": next(harness.chat._message_ids), "date": 0, "text": text,
+        "chat": {"id": GROUP, "type": "group", "title": "组织科学习群"}, "from": user.as_dict(),
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return await harness.chat.deliver({"message": message})
+
+
+async def test_supervisor_starts_a_session_and_each_cadre_of_the_unit_gets_a_checkin_button(harness: BotHarness) -> None:
+    who = await people(harness)
+    replies = await start(harness, who["S01"], "/session 周一例会学习 1 学习党章")
+    assert replies[0].text == "已向2位同志发送签到通知。"
+    control = replies[-1]
+    assert "已签到0/2" in control.text and [b.text for b in control.flat_buttons] == ["结束", "名单"]
+    sent = await harness.tick("2026-11-20 10:01")
+    invited = {m.chat_id for m in sent if m.flat_buttons and m.flat_buttons[0].text == "签到"}
+    assert invited == {who["C01"].user_id, who["C02"].user_id}  # not 干部科's 王芳, not the organiser
+    assert "周一例会学习：学习党章" in invite_for(sent, who["C01"]).text
+    assert await harness.tick("2026-11-20 10:02") == []  # sent once
+
+
+async def test_checkin_records_a_confirmed_record_once_and_updates_the_count(harness: BotHarness) -> None:
+    who = await people(harness)
+    await start(harness, who["S01"])
+    sent = await harness.tick("2026-11-20 10:01")
+    invite = invite_for(sent, who["C01"])
+    answer = await harness.press(who["C01"], invite, "签到")
+    assert answer[0].kind == "alert" and answer[0].text.startswith("签到成功：周一例会学习1次")
+    assert any(m.kind == "edit" and "已签到1/2" in m.text for m in answer)
+    again = await harness.press(who["C01"], invite, "签到")
+    assert [m.text for m in again] == ["您已签到，无需重复签到。"]
+    [record] = await records(harness)
+    organiser = await harness.person("S01")
+    assert (record.status, record.decided_by, record.activity) == ("confirmed", organiser.id, "zhouyi")
+    assert await count_of(harness, SessionCheckin) == 1
+
+
+async def test_end_button_reports_who_checked_in_and_who_did_not(harness: BotHarness) -> None:
+    who = await people(harness)
+    control = (await start(harness, who["S01"]))[-1]
+    sent = await harness.tick("2026-11-20 10:01")
+    await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    listed = await harness.press(who["S01"], control, "名单")
+    assert "已签到：张明" in listed[-1].text and "未签到：李华" in listed[-1].text
+    ended = await harness.press(who["S01"], control, "结束")
+    report = ended[-1]
+    assert report.text.startswith("集体学习已结束") and "已签到1/2，签到率50%" in report.text
+    assert "未签到：李华" in report.text and "/study 周一例会学习" in report.text
+    assert any(m.kind == "edit" and "已结束" in m.text for m in ended)
+    late = await harness.press(who["C02"], invite_for(sent, who["C02"]), "签到")
+    assert "签到已结束" in late[0].text
+    assert [m.text for m in await harness.press(who["S01"], control, "结束")] == ["本次集体学习已经结束。"]
+    assert len(await records(harness)) == 1
+    assert [m for m in await harness.tick("2026-11-20 13:00") if m.chat_id == who["S01"].user_id] == []
+
+
+async def test_window_end_is_reported_once_by_the_scheduler(harness: BotHarness) -> None:
+    who = await people(harness)
+    await start(harness, who["S01"])
+    sent = await harness.tick("2026-11-20 10:01")
+    late = await harness.tick("2026-11-20 12:05")  # the window (2 hours from 10:00) has passed
+    [report] = [m for m in late if m.chat_id == who["S01"].user_id]
+    assert report.text.startswith("集体学习已结束") and "已签到0/2" in report.text
+    pressed = await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    assert "签到已结束" in pressed[0].text
+    assert [m for m in await harness.tick("2026-11-20 12:10") if m.chat_id == who["S01"].user_id] == []
+    assert await records(harness) == []
+
+
+async def test_a_press_after_the_window_closes_the_session_and_the_report_goes_once(harness: BotHarness) -> None:
+    who = await people(harness)
+    await start(harness, who["S01"])
+    sent = await harness.tick("2026-11-20 10:01")
+    harness.set_time(harness.services.now() + timedelta(hours=3))
+    pressed = await harness.press(who["C02"], invite_for(sent, who["C02"]), "签到")
+    assert "签到已结束" in pressed[0].text
+    async with harness.services.db.session() as session:
+        reports = await session.scalar(select(func.count()).select_from(Delivery).where(Delivery.period == "report"))
+    assert reports == 1
+    later = await harness.tick("2026-11-20 13:30")
+    assert len([m for m in later if m.chat_id == who["S01"].user_id]) == 1
+
+
+async def test_outsiders_admins_the_organiser_and_forged_buttons_get_a_clear_line(harness: BotHarness) -> None:
+    who = await people(harness)
+    control = (await start(harness, who["S01"]))[-1]
+    data = control.button("结束").data.replace("end", "in")
+    assert "不在其中" in (await harness.chat.press_data(who["C03"], control, data))[0].text
+    assert "管理员无需签到" in (await harness.chat.press_data(who["A01"], control, data))[0].text
+    assert "组织人" in (await harness.chat.press_data(who["S01"], control, data))[0].text
+    assert "只有本次集体学习的组织人" in (await harness.press(who["C01"], control, "结束"))[0].text
+    for forged in ("ss:in:99999", "ss:in:99999999999999999", "ss:in:²³", "ss:zap:1", "ss:in"):
+        assert [m.text for m in await harness.chat.press_data(who["C01"], control, forged)] == ["这个按钮已失效。"]
+    assert await records(harness) == []
+
+
+async def test_session_by_a_cadre_is_refused_and_an_unknown_type_gets_suggestions(harness: BotHarness) -> None:
+    who = await people(harness)
+    assert [m.text for m in await harness.send(who["C01"], "/session 周一例会学习")] == ["抱歉，这项功能您暂无权限使用。"]
+    unknown = (await harness.send(who["S01"], "/session 周一学习会"))[-1].text
+    assert "您是指" in unknown and "周一例会学习" in unknown
+    assert "可用的类型" in (await harness.send(who["S01"], "/session 跑步"))[-1].text
+    assert "用法" in (await harness.send(who["S01"], "/session"))[-1].text
+    assert "最多" in (await harness.send(who["S01"], "/session 周一例会学习 5"))[0].text
+    assert await count_of(harness, Delivery) == 0
+
+
+async def test_admin_session_invites_every_unit_and_a_daily_cap_keeps_credits_once(harness: BotHarness) -> None:
+    who = await people(harness)
+    replies = await start(harness, who["A01"])
+    assert replies[0].text == "已向4位同志发送签到通知。"  # 张明, 李华, 王芳, 赵强 (a cadre too)
+    sent = await harness.tick("2026-11-20 10:01")
+    await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    await harness.send(who["C03"], "/study 周一例会学习 1")  # the day's cap (1) is full before 签到
+    capped = await harness.press(who["C03"], invite_for(sent, who["C03"]), "签到")
+    assert "已达每日上限" in capped[0].text
+    assert len(await records(harness)) == 2 and await count_of(harness, SessionCheckin) == 2
+
+
+async def test_digest_shows_the_sessions_attendance_and_each_persons_count(harness: BotHarness) -> None:
+    who = await people(harness)
+    control = (await start(harness, who["S01"]))[-1]
+    sent = await harness.tick("2026-11-20 10:01")
+    await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    await harness.press(who["S01"], control, "结束")
+    shown = await harness.send(who["S01"], "/digest")
+    page = next(m for m in shown if "学习周报" in m.text)
+    assert "本周集体学习：" in page.text and "周一例会学习（11月20日）签到1/2 · 50%" in page.text
+    assert "李华：全年0/90学时" in page.text and "集体学习签到0次" in page.text
+    second = "\n".join(m.text for m in await harness.press(who["S01"], page, "下一页"))
+    assert "集体学习签到1次" in second
+
+
+# --- group chats -----------------------------------------------------------------------------
+
+
+async def test_session_in_a_group_posts_one_message_there_and_the_count_in_private(harness: BotHarness) -> None:
+    who = await people(harness)
+    replies = await send_in_group(harness, who["S01"], "/session 周一例会学习")
+    [in_group] = [m for m in replies if m.chat_id == GROUP]
+    assert [b.text for b in in_group.flat_buttons] == ["签到"] and "已签到" not in in_group.text
+    control = [m for m in replies if m.chat_id == who["S01"].user_id][-1]
+    assert "已签到0/2" in control.text
+    assert [m for m in await harness.tick("2026-11-20 10:01") if m.flat_buttons] == []  # no private invitations
+    answer = await harness.press(who["C01"], in_group, "签到")
+    assert answer[0].kind == "alert" and "签到成功" in answer[0].text
+    assert all(m.chat_id != GROUP for m in answer)  # nothing about anyone posted in the group
+    assert "管理员无需签到" in (await harness.press(who["A01"], in_group, "签到"))[0].text
+    assert "请先私聊助手完成绑定" in (await harness.press(harness.stranger(), in_group, "签到"))[0].text
+    person = await harness.person("C01")
+    assert person.chat_id == who["C01"].user_id  # the group never becomes the person's chat
+    assert len(await records(harness)) == 1
+
+
+async def test_in_a_group_personal_commands_are_sent_to_private_and_chatter_is_ignored(harness: BotHarness) -> None:
+    who = await people(harness)
+    for command in ("/credits", "/report 张明", "/export", "/digest", "/study 周一例会学习 1", "/pending", "/talks"):
+        replies = await send_in_group(harness, who["S01"], command)
+        assert [m.text for m in replies] == ["涉及个人记录和数据的功能请私聊助手使用，群内不显示。"], command
+    assert await send_in_group(harness, who["C01"], "大家好，今天开会吗？") == []
+    assert await send_in_group(harness, who["C01"], "/credits@otherbot") == []
+    refusal = await send_in_group(harness, who["C01"], "/session 周一例会学习")
+    assert [m.text for m in refusal] == ["抱歉，这项功能您暂无权限使用。"]
+    assert await records(harness) == []
+
+
+async def test_a_question_naming_the_bot_in_a_group_is_answered_there(harness: BotHarness) -> None:
+    who = await people(harness)
+    replies = await send_in_group(harness, who["C01"], "@cadrebot_test 三会一课多久开一次")
+    assert replies and all(m.chat_id == GROUP for m in replies)
+    stranger = await send_in_group(harness, harness.stranger(), "@cadrebot_test 三会一课多久开一次")
+    assert [m.text for m in stranger] == ["请先私聊助手完成绑定后再提问。"]
