@@ -27,6 +27,7 @@ nothing is fitted to one base.
 from __future__ import annotations
 
 import math
+import re
 from sys import intern
 from collections import Counter
 from collections.abc import Container, Sequence
@@ -53,6 +54,10 @@ MIN_FOREIGN_RUN = 3
 SCORE_WEIGHTS = {"coverage": 0.35, "consistency": 0.27, "similarity": 0.26, "keyword": 0.12}
 
 
+# Where a question's first clause ends: 党费怎么交？每月什么时候交…
+_FIRST_CLAUSE = re.compile(r"[？?！!。；;，,]")
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """An entry's canonical texts and bigrams, computed once when the base is indexed."""
@@ -62,6 +67,9 @@ class Profile:
     question_grams: frozenset[str]  # question, alternates, keywords, category
     answer: str  # searched, not indexed per entry: a large base would hold millions of bigrams
     text: str  # everything the entry says, for "does it mention this term at all"
+    #: The ways the admin wrote the question, word for word: each phrasing, and the question's
+    #: first clause (党费怎么交 of 党费怎么交？每月什么时候交、交给谁？).
+    as_written: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, entry: Entry, lexicon: Lexicon) -> Profile:
@@ -75,7 +83,8 @@ class Profile:
         question_grams = frozenset(intern(g) for t in (*phrasings, *keywords, category) for g in grams(t))
         answer = canon(entry.answer)
         text = "|".join((*phrasings, *keywords, category, answer))
-        return cls(phrasings, keywords, question_grams, answer, text)
+        lead = canon(_FIRST_CLAUSE.split(entry.question, maxsplit=1)[0])
+        return cls(phrasings, keywords, question_grams, answer, text, frozenset((*phrasings, lead)) - {""})
 
     @property
     def answer_grams(self) -> frozenset[str]:

@@ -68,6 +68,8 @@ class Candidate:
     #: a button even when the query is too short to say more.
     covers: bool = False
     evidence: Evidence | None = field(default=None, compare=False, repr=False)
+    #: The query is, word for word, one of the ways the admin wrote this entry's question.
+    as_written: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,8 @@ class Matcher:
     def _candidate(self, query: Query, i: int) -> Candidate:
         evidence = weigh_evidence(query, self.profiles[i])
         covers = bool(query.total) and evidence.question_coverage >= 0.999
-        return Candidate(self.entries[i], round(evidence.score, 4), evidence.unexplained, covers, evidence)
+        as_written = query.text in self.profiles[i].as_written
+        return Candidate(self.entries[i], round(evidence.score, 4), evidence.unexplained, covers, evidence, as_written)
 
     def match(self, query: str, top: int = 3) -> MatchResult:
         prepared = self.prepare(query)
@@ -187,6 +190,11 @@ class Matcher:
         a question the base knows, names nothing it lacks, and leads the runner-up clearly."""
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        # Asked exactly as the admin wrote this entry (and no other): that settles a near tie, such
+        # as 党费怎么交 between 党费怎么交？… and an alternate 退休党员党费怎么交 of another entry.
+        leads = best.score - runner_up >= self.settings.margin or (
+            best.as_written and not any(c.as_written for c in ranked[1:])
+        )
         return (
             best.evidence is not None
             and not best.foreign
@@ -194,5 +202,5 @@ class Matcher:
             and query.known_share >= MIN_KNOWN_SHARE
             and best.evidence.coverage >= MIN_COVERAGE
             and best.score >= self.settings.answer_threshold
-            and best.score - runner_up >= self.settings.margin
+            and leads
         )

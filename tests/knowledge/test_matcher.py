@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dataclasses
+
 import pytest
 
 from knowledge.loader import load_base
@@ -91,8 +93,21 @@ def test_candidates_are_ranked_scored_and_capped_at_top(matcher):
 def test_answer_needs_a_clear_lead_over_the_runner_up(fixture_base):
     entries = load_base([fixture_base]).entries
     strict = Matcher.build(entries, MatchSettings(answer_threshold=0.0, suggest_threshold=0.0, margin=1.0))
+    result = strict.match("怎么交党费")
+    assert result.candidates and result.outcome == "suggest" and result.best is None
+
+
+def test_a_question_asked_exactly_as_the_entry_writes_it_settles_a_near_tie(fixture_base):
+    """党费怎么交 is the first clause of p-dangfei-jiaona's question: no lead is needed then, but
+    only while no other entry was written that way too."""
+    entries = load_base([fixture_base]).entries
+    strict = Matcher.build(entries, MatchSettings(answer_threshold=0.0, suggest_threshold=0.0, margin=1.0))
     result = strict.match("党费怎么交")
-    assert result.outcome == "suggest" and result.best is None
+    assert result.outcome == "answer" and result.best is not None and result.best.id == "p-dangfei-jiaona"
+    twin = next(e for e in entries if e.id != "p-dangfei-jiaona")
+    twin = dataclasses.replace(twin, alternates=(*twin.alternates, "党费怎么交"))
+    tied = Matcher.build([twin if e.id == twin.id else e for e in entries], strict.settings)
+    assert tied.match("党费怎么交").outcome != "answer"
 
 
 def test_a_very_long_message_is_cut_and_still_matched(matcher):
