@@ -57,15 +57,11 @@ def record_prompt(config: Config, record: StudyRecord, owner: Person | PersonFac
 
 def record_buttons(record_id: int, page: int | None = None) -> InlineKeyboardMarkup:
     """通过 / 退回; on a /pending page the labels name the record and the data the page."""
-    tail = f":{page}" if page is not None else ""
-    approve, reject = (
+    labels = (
         (texts.PENDING_APPROVE.format(id=record_id), texts.PENDING_REJECT.format(id=record_id))
         if page is not None else (texts.REVIEW_APPROVE, texts.REVIEW_REJECT)
     )
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(approve, callback_data=f"{RECORD_PREFIX}:ok:{record_id}{tail}"),
-        InlineKeyboardButton(reject, callback_data=f"{RECORD_PREFIX}:no:{record_id}{tail}"),
-    ]])
+    return _yes_no(RECORD_PREFIX, record_id, labels, page)
 
 
 def fix_prompt(config: Config, fix: StudyFix, record: StudyRecord, owner: Person | PersonFacts, by_admins: bool) -> str:
@@ -78,14 +74,20 @@ def fix_prompt(config: Config, fix: StudyFix, record: StudyRecord, owner: Person
 
 
 def fix_buttons(fix: StudyFix, record_id: int, page: int | None = None) -> InlineKeyboardMarkup:
-    tail = f":{page}" if page is not None else ""
-    accept, decline = (
+    labels = (
         (texts.PENDING_FIX_ACCEPT.format(id=record_id), texts.PENDING_FIX_DECLINE.format(id=record_id))
         if page is not None else (texts.FIX_ACCEPT, texts.FIX_DECLINE)
     )
+    return _yes_no(FIX_PREFIX, fix.id, labels, page)
+
+
+def _yes_no(prefix: str, target: int, labels: tuple[str, str], page: int | None) -> InlineKeyboardMarkup:
+    """The decision pair (`<prefix>:ok|no:<id>[:page]`): on a /pending page the data names the page,
+    so the list can be redrawn after the decision."""
+    tail = f":{page}" if page is not None else ""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(accept, callback_data=f"{FIX_PREFIX}:ok:{fix.id}{tail}"),
-        InlineKeyboardButton(decline, callback_data=f"{FIX_PREFIX}:no:{fix.id}{tail}"),
+        InlineKeyboardButton(labels[0], callback_data=f"{prefix}:ok:{target}{tail}"),
+        InlineKeyboardButton(labels[1], callback_data=f"{prefix}:no:{target}{tail}"),
     ]])
 
 
