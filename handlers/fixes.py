@@ -26,10 +26,10 @@ from bot.study.input import parse_record_id
 from db import audit, fixes
 from db.credits import Change
 from db.fixes import Refusal
-from db.models import StudyRecord
 from handlers.access import require_role
 from handlers.study_review import (
-    MAX_REASON_CHARS, Origin, already_text, parse_button, send_to_confirmers, take_reason, tell,
+    MAX_REASON_CHARS, Origin, already_text, parse_button, record_words, send_to_confirmers, take_reason, tell,
+    tell_refusal,
 )
 
 PREFIX = review_prompts.FIX_PREFIX
@@ -41,14 +41,6 @@ DECLINE_FLOW = flows.define_step("fix_decline", texts.FIX_DECLINE_DROPPED)
 
 def _undo_window(context: BotContext) -> timedelta:
     return timedelta(hours=context.services.config.study.undo_hours)
-
-
-def _words(context: BotContext, record: StudyRecord) -> dict[str, str]:
-    study = context.services.config.study
-    return {
-        "name": study.activity_name(record.activity), "amount": texts.amount(record.amount, record.unit),
-        "day": texts.day(record.study_date),
-    }
 
 
 # --- the cadre asks ------------------------------------------------------------------------------
@@ -73,7 +65,7 @@ async def fix_command(update: Update, context: BotContext) -> None:
         await _refuse(update, context, asked, record_id)
         return
     await flows.start(context, NOTE_FLOW, "note", {"record_id": record_id})
-    await update.message.reply_text(texts.FIX_ASK_NOTE.format(id=record_id, limit=MAX_NOTE_CHARS, **_words(context, asked.record)))
+    await update.message.reply_text(texts.FIX_ASK_NOTE.format(id=record_id, limit=MAX_NOTE_CHARS, **record_words(context, asked.record)))
 
 
 async def on_note_text(update: Update, context: BotContext) -> None:
@@ -177,7 +169,7 @@ async def on_fix_button(update: Update, context: BotContext) -> None:
     await context.session.commit()
     await query.answer()
     by = context.person.name
-    await tell(context, owner.chat_id, texts.FIX_TOLD_ACCEPTED.format(id=record.id, by=by, note=fix.note, **_words(context, record)))
+    await tell(context, owner.chat_id, texts.FIX_TOLD_ACCEPTED.format(id=record.id, by=by, note=fix.note, **record_words(context, record)))
     await Origin.of(update, page).show_outcome(
         context, texts.FIX_ACCEPTED_MARK.format(by=by), texts.FIX_ACCEPTED_SHORT.format(id=record.id, person=owner.name)
     )
@@ -198,15 +190,12 @@ async def on_decline_text(update: Update, context: BotContext) -> None:
         )
         return
     record, owner, by = decision.record, decision.owner, context.person.name
-    await audit.record(context.session, context.person.id, "study.fix_decline", {
-        "record": record.id, "person": owner.external_id,
-    }, context.services.now())
-    await context.session.commit()
-    await update.message.reply_text(texts.FIX_DECLINED_DONE.format(id=record.id, person=owner.name))
-    await tell(context, owner.chat_id, texts.FIX_TOLD_DECLINED.format(
-        id=record.id, by=by, reason=reason, **_words(context, record),
-    ))
-    await Origin.from_data(data).show_outcome(context, texts.FIX_DECLINED_MARK.format(by=by), "")
+    await tell_refusal(
+        update, context, data, record, owner, action="study.fix_decline",
+        done=texts.FIX_DECLINED_DONE.format(id=record.id, person=owner.name),
+        told=texts.FIX_TOLD_DECLINED.format(id=record.id, by=by, reason=reason, **record_words(context, record)),
+        mark=texts.FIX_DECLINED_MARK.format(by=by),
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -154,7 +154,7 @@ async def on_review(update: Update, context: BotContext) -> None:
     await context.session.commit()
     await query.answer()
     record, owner, by = result.record, result.owner, context.person.name
-    words = _record_words(context, record)
+    words = record_words(context, record)
     await tell(context, owner.chat_id, texts.REVIEW_TOLD_APPROVED.format(id=record.id, by=by, **words))
     origin = Origin.of(update, page)
     await origin.show_outcome(
@@ -162,7 +162,7 @@ async def on_review(update: Update, context: BotContext) -> None:
     )
 
 
-def _record_words(context: BotContext, record: StudyRecord) -> dict[str, str]:
+def record_words(context: BotContext, record: StudyRecord) -> dict[str, str]:
     settings = context.services.config.study
     return {
         "day": texts.day(record.study_date), "name": settings.activity_name(record.activity),
@@ -220,7 +220,7 @@ async def _ask_reason(update: Update, context: BotContext, record_id: int, page:
     record, owner = result.record, result.owner
     data = {"record_id": record.id, **Origin.of(update, page).to_data()}
     await flows.start(context, REASON_FLOW, "reason", data)
-    words = _record_words(context, record)
+    words = record_words(context, record)
     await context.bot.send_message(update.effective_chat.id, texts.REVIEW_ASK_REASON.format(
         id=record.id, person=owner.name, name=words["name"], amount=words["amount"], limit=MAX_REASON_CHARS,
     ))
@@ -265,15 +265,27 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
         )
         return
     record, owner, by = result.record, result.owner, context.person.name
-    await audit.record(context.session, context.person.id, "study.reject", {
+    await tell_refusal(
+        update, context, data, record, owner, action="study.reject",
+        done=texts.REVIEW_RETURNED.format(id=record.id, person=owner.name),
+        told=texts.REVIEW_TOLD_REJECTED.format(id=record.id, by=by, reason=reason, **record_words(context, record)),
+        mark=texts.REVIEW_REJECTED.format(by=by),
+    )
+
+
+async def tell_refusal(
+    update: Update, context: BotContext, data: dict, record: StudyRecord, owner: Person, *,
+    action: str, done: str, told: str, mark: str,
+) -> None:
+    """After a 退回 or a declined /fix is written: audit it, commit, tell the confirmer (`done`)
+    and the cadre (`told`, with the reason), and mark the prompt or /pending page it came from."""
+    await audit.record(context.session, context.person.id, action, {
         "record": record.id, "person": owner.external_id,
     }, context.services.now())
     await context.session.commit()
-    await update.message.reply_text(texts.REVIEW_RETURNED.format(id=record.id, person=owner.name))
-    await tell(context, owner.chat_id, texts.REVIEW_TOLD_REJECTED.format(
-        id=record.id, by=by, reason=reason, **_record_words(context, record),
-    ))
-    await Origin.from_data(data).show_outcome(context, texts.REVIEW_REJECTED.format(by=by), "")
+    await update.message.reply_text(done)
+    await tell(context, owner.chat_id, told)
+    await Origin.from_data(data).show_outcome(context, mark, "")
 
 
 # --- /void -----------------------------------------------------------------------------------
