@@ -47,6 +47,16 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def _workers(rest: list[str]) -> list[str]:
+    """The suite spread over the machine's CPUs (pytest-xdist, one worker per test file, so a
+    file's module fixtures are built once), unless the caller chose (-n, -p no:xdist) or there
+    is one CPU only."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2 or any(arg.startswith("-n") or arg in ("-p", "--numprocesses") for arg in rest):
+        return []
+    return ["-n", str(min(cpus, 4)), "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
@@ -56,7 +66,7 @@ def main(argv: list[str]) -> int:
     if command == "run":
         args = [str(BIN / "cadrebot"), "run", *rest]
     else:
-        args = [str(BIN / "python"), "-m", "pytest", "-q", *rest]
+        args = [str(BIN / "python"), "-m", "pytest", "-q", *_workers(rest), *rest]
     return subprocess.call(args, cwd=ROOT)
 
 

@@ -24,6 +24,11 @@ from db.roster import parse_roster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Bots the tests start as processes (console, e2e, fan-out runs) would all reach for the ops
+# listener's fixed 127.0.0.1:9090, and the suite runs in parallel workers (dev.py): a test that
+# probes /healthz names its own free port.
+os.environ["CADREBOT_OPS_ADDR"] = "off"
+
 ROSTER = """\
 - {id: "C01", name: 张明, unit: 组织科, roles: cadre, level: 乡科级}
 - {id: "C02", name: 李华, unit: 组织科, roles: cadre}
