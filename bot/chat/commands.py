@@ -6,6 +6,7 @@ so a command appears in both or in neither.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 EVERYONE = frozenset({"cadre", "supervisor", "admin"})
@@ -85,5 +86,7 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
 
 
 def menu_signature(roles: frozenset[str]) -> str:
-    """A short fingerprint of a role set's menu, so unchanged menus are not set again."""
-    return ",".join(c.name for c in commands_for(roles))
+    """A short fingerprint of a role set's menu, so unchanged menus are not set again: a hash of
+    the names and descriptions, since the names alone outgrew people.menu_signature (100)."""
+    listed = "\n".join(f"{c.name} {c.description}" for c in commands_for(roles))
+    return hashlib.sha256(listed.encode()).hexdigest()[:32]
