@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin_cli.register(sub)  # roster import / invites, audit
 
-    kb_commands.register(sub, lambda: load_config().knowledge, lambda paths: [load_config().resolve_knowledge(p) for p in paths])
+    kb_commands.register(sub, lambda: load_config().knowledge, lambda paths: [load_config().resolve_knowledge(p) for p in paths],
+                         lambda: load_config().reading_paths)
     return parser
 
 

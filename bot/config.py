@@ -276,6 +276,33 @@ class RetentionSettings(_Strict):
     every_hours: float = Field(6, gt=0, le=24 * 7, description="how often the scheduler's leader prunes")
 
 
+class ReadingSettings(_Strict):
+    """The week's reading (“三个一”: 一周一篇; knowledge/readings.py, handlers/readings.py).
+
+    Credits are recorded under `activity`, by default 读书笔记 (dushu): a reading read and
+    reflected on is what that activity already counts (seeds: 一周选读一篇优秀论文), so the
+    digest and targets see one kind of reading study, not two that could be logged for the
+    same article. The amount is the credits divided by the activity's credits_per_unit (1
+    学时 = 0.5 篇 at 2 学时 a 篇). Its daily_cap applies: a reading credit the cap would pass
+    is refused and the cadre told so, never dropped silently."""
+
+    paths: list[str] = Field(default_factory=lambda: ["knowledge/readings"],
+                             description="files or folders of readings (knowledge/readings.py)")
+    activity: str = Field("dushu", description="the study activity reading credits are recorded under")
+    read_credits: float = Field(1, gt=0, le=8, description="credits for 已读, when a reading names none")
+    notes_credits: float = Field(1, gt=0, le=8, description="credits more for a 心得, when a reading names none")
+    notes_min_chars: int = Field(100, ge=1, le=2000, description="a 心得 needs at least this many characters")
+    notes_max_chars: int = Field(2000, ge=10, le=3500, description="a 心得 may have at most this many")
+    # The reminder schedule (reminders.schedules key) that carries the week's reading; null: none.
+    reminder: str | None = "monday_meeting"
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> ReadingSettings:
+        if self.notes_min_chars > self.notes_max_chars:
+            raise ValueError("notes_min_chars must not exceed notes_max_chars")
+        return self
+
+
 class Config(_Strict):
     timezone: str = "Asia/Shanghai"
     bot: BotSettings = BotSettings()
@@ -288,6 +315,7 @@ class Config(_Strict):
     roster: RosterSettings = RosterSettings()
     conversations: ConversationSettings = ConversationSettings()
     retention: RetentionSettings = RetentionSettings()
+    readings: ReadingSettings = ReadingSettings()
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
 
@@ -303,6 +331,25 @@ class Config(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @model_validator(mode="after")
+    def _readings_fit(self) -> Config:
+        """A `readings:` section written in the file must name an activity that exists and
+        counts at once. Without the section (a minimal config, no activities) the defaults
+        stand, and /reading says credits cannot be recorded until the activity exists."""
+        readings = self.readings
+        if "readings" not in self.model_fields_set:
+            return self
+        activity = self.study.activity(readings.activity)
+        if activity is None:
+            raise ValueError(f"readings.activity: unknown activity {readings.activity!r} (a key of study.activities)")
+        if activity.needs_confirmation:
+            raise ValueError(f"readings.activity: {readings.activity} needs confirmation; reading credits count at once")
+        return self
+
+    @property
+    def reading_paths(self) -> list[Path]:
+        return [self.resolve_knowledge(p) for p in self.readings.paths]
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, made absolute against the config file's folder."""

@@ -12,6 +12,7 @@ from db.models import utcnow
 from db.notes_crypto import NotesCipher
 from knowledge.lexicon import load_lexicon
 from knowledge.loader import LoadResult, load_base
+from knowledge.readings import ReadingLoad, load_readings
 from knowledge.store import KnowledgeStore
 
 
@@ -29,6 +30,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Talk notes are encrypted with it (bot/ops/notes_key.py); None: notes cannot be written.
     notes: NotesCipher | None = None
+    # The week's readings from the files (knowledge/readings.py); /publish adds rows in the database.
+    readings: ReadingLoad = field(default_factory=lambda: ReadingLoad(()))
 
     def now(self) -> datetime:
         return self.clock()
@@ -57,6 +60,17 @@ def check_knowledge(config: Config) -> None:
     problem = knowledge_problem(result, [str(p) for p in config.knowledge_paths])
     if problem is not None:
         raise KnowledgeBaseError(problem)
+    load_reading_files(config)
+
+
+def load_reading_files(config: Config) -> ReadingLoad:
+    """The configured readings, or KnowledgeBaseError naming the first problem (file:line key)."""
+    shelf = load_readings(config.reading_paths)
+    if shelf.errors:
+        more = len(shelf.errors) - 1
+        tail = f" (and {more} more; run 'cadrebot kb check' to see them all)" if more else ""
+        raise KnowledgeBaseError(f"{shelf.errors[0]}{tail}")
+    return shelf
 
 
 def load_knowledge(config: Config) -> KnowledgeStore:
@@ -79,5 +93,6 @@ def make_services(config: Config, database_url: str | None = None, notes: NotesC
     """Load the knowledge base named by the config (refusing one that cannot be served), then
     open the database. `notes` is the talk-notes cipher (bot/ops/notes_key.py)."""
     knowledge = load_knowledge(config)
+    readings = load_reading_files(config)
     db = Database(database_url or config.database_url, echo=config.database.echo, pool_size=pool_size(config))
-    return Services(config=config, db=db, knowledge=knowledge, notes=notes)
+    return Services(config=config, db=db, knowledge=knowledge, notes=notes, readings=readings)

@@ -463,3 +463,43 @@ class SessionCheckin(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id"))  # None: the day's cap was full
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PublishedReading(Base):
+    """A week's reading published in the chat (/publish); the files' readings are not rows.
+
+    Of a week's rows the newest without `replaced_at` is the week's reading, ahead of the
+    file's: a later /publish replaces an earlier one (kept, with the marks made on it).
+    """
+
+    __tablename__ = "published_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, index=True)  # the Monday of its week
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    credits_hundredths: Mapped[int] = mapped_column(Integer)  # for 已读, fixed when published
+    notes_credits_hundredths: Mapped[int] = mapped_column(Integer)  # more for a 心得
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReadingMark(Base):
+    """One person's 已读 and 心得 of one reading (a file's id, or pub-<id>): unique per pair,
+    so each is recorded once however often pressed or sent. The records are the credits."""
+
+    __tablename__ = "reading_marks"
+    __table_args__ = (UniqueConstraint("person_id", "reading_id", name="uq_reading_marks_person_reading"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    reading_id: Mapped[str] = mapped_column(String(40))
+    week: Mapped[date] = mapped_column(Date, index=True)  # the reading's Monday, as it was when marked
+    title: Mapped[str] = mapped_column(String(100))  # as shown, for the export
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id", ondelete="SET NULL"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    notes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notes_record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id", ondelete="SET NULL"))

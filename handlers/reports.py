@@ -27,8 +27,8 @@ from bot.digests.figures import org_digest, person_rows, unit_digest, week_of
 from bot.study.progress import current_period, local_today, period_of_year, progress_bar, target_for
 from bot.study.input import StudyInputError, parse_date
 from bot.config import StudySettings
-from bot.digests.workbooks import unit_export_sheets, workbook_bytes
-from db import credits, people, talks
+from bot.digests.workbooks import notes_sheet, unit_export_sheets, workbook_bytes
+from db import credits, people, readings, talks
 from db.models import Person
 from db.people import PersonFacts
 from handlers.access import require_role
@@ -250,7 +250,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         return
     for label, unit in scopes:
         persons = await people.facts(session, role="cadre", unit=unit)
-        content = await _workbook(context, persons, label, window)
+        content = await _workbook(context, persons, label, window, with_notes=person.has_role("admin"))
         await update.message.reply_document(
             document=io.BytesIO(content), filename=f"{label}-{window[0].isoformat()}-{window[1].isoformat()}.xlsx",
             caption=texts.EXPORT_CAPTION.format(scope=label, start=window[0].isoformat(), end=window[1].isoformat()),
@@ -258,10 +258,13 @@ async def export_command(update: Update, context: BotContext) -> None:
         )
 
 
-async def _workbook(context: BotContext, persons: list[PersonFacts], label: str, window: tuple[date, date]) -> bytes:
+async def _workbook(
+    context: BotContext, persons: list[PersonFacts], label: str, window: tuple[date, date], *, with_notes: bool = False,
+) -> bytes:
     """The export of `persons` for `window`: every figure as of the window's end (or today,
     if sooner), each person and record with their own unit (the organisation export mixes
-    units), each record with its 编号 (what /void and /fix take)."""
+    units), each record with its 编号 (what /void and /fix take). `with_notes` (an admin's
+    export only) adds the 心得 of the week's readings of the window."""
     services, session, today = context.services, context.session, _today(context)
     settings = services.config.study
     ids = [p.id for p in persons]
@@ -276,6 +279,8 @@ async def _workbook(context: BotContext, persons: list[PersonFacts], label: str,
     talk_rows = [TalkRow(held_on=day, supervisor=supervisor, cadre=cadre, recorded_by=supervisor)
                  for day, supervisor, cadre in await talks.talks_between(session, ids, window[0], window[1])]
     sheets = unit_export_sheets(rows, record_rows, talk_rows, unit=label, credit_name=settings.credit_name)
+    if with_notes:
+        sheets.append(notes_sheet(await readings.notes_between(session, ids, window[0], window[1])))
     return await asyncio.to_thread(workbook_bytes, sheets, tz=services.config.tz)
 
 

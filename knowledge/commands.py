@@ -22,6 +22,7 @@ from knowledge.loader import LoadResult, load_base, load_in_context
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.protocols import PROTOCOLS, matcher_factory, run_protocol
 from knowledge.quiz import load_quiz
+from knowledge.readings import load_readings
 from knowledge.schema import Entry
 from knowledge.settings import KnowledgeSettings
 
@@ -35,9 +36,11 @@ def _default_paths(paths: Sequence[str]) -> list[Path]:
 
 
 def register(
-    subparsers: Any, load_settings: SettingsLoader, resolve_paths: PathsResolver = _default_paths
+    subparsers: Any, load_settings: SettingsLoader, resolve_paths: PathsResolver = _default_paths,
+    reading_paths: Callable[[], list[Path]] = lambda: [],
 ) -> argparse.ArgumentParser:
-    """Add the ``kb`` command; ``resolve_paths`` turns the configured paths into real ones."""
+    """Add the ``kb`` command; ``resolve_paths`` turns the configured paths into real ones;
+    ``reading_paths`` gives the configured readings folders (config.yaml ``readings.paths``)."""
     kb = subparsers.add_parser("kb", help="check, try and evaluate the knowledge base")
     commands = kb.add_subparsers(dest="kb_command", required=True, metavar="{check,match,eval}")
 
@@ -49,10 +52,13 @@ def register(
                        " (default with no PATH: the configured ones)")
     check.add_argument("--quiz", type=Path, action="append", help="quiz files or folders to check against the"
                        " base too (default with no PATH: the configured ones)")
+    check.add_argument("--readings", type=Path, action="append", help="readings files or folders to check too"
+                       " (default with no PATH: the configured ones)")
     check.set_defaults(func=lambda a: run_check(
         a.paths or resolve_paths(load_settings().paths),
         a.synonyms if a.synonyms or a.paths else resolve_paths(load_settings().synonyms),
-        a.quiz if a.quiz or a.paths else resolve_paths(load_settings().quiz)))
+        a.quiz if a.quiz or a.paths else resolve_paths(load_settings().quiz),
+        a.readings if a.readings or a.paths else reading_paths()))
 
     match = commands.add_parser("match", help="match questions read from stdin, one a line")
     match.add_argument("--kb", type=Path, help="file or folder (default: the configured base)")
@@ -84,7 +90,10 @@ def print_issues(result: LoadResult, out: TextIO) -> None:
         print(f"warning: {issue}", file=out)
 
 
-def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = (), quiz_paths: Sequence[Path] = ()) -> int:
+def run_check(
+    paths: Sequence[Path], synonym_paths: Sequence[Path] = (), quiz_paths: Sequence[Path] = (),
+    reading_paths: Sequence[Path] = (),
+) -> int:
     """Validate ``paths``; a file named on its own is checked within its folder, so a ``related``
     id defined in a sibling file is found (the siblings' own problems are not reported).  The
     synonym files are checked too, and the quiz bank against the base ``paths`` make up, loaded
@@ -106,6 +115,11 @@ def run_check(paths: Sequence[Path], synonym_paths: Sequence[Path] = (), quiz_pa
         print_issues(LoadResult((), bank.errors), sys.stdout)
         print(f"{len(bank.items)} quiz items in {len(bank.files)} files: {len(bank.errors)} errors")
         failed = failed or not bank.ok
+    if reading_paths:
+        shelf = load_readings(reading_paths)
+        print_issues(LoadResult((), shelf.errors), sys.stdout)
+        print(f"{len(shelf.readings)} readings in {len(shelf.files)} files: {len(shelf.errors)} errors")
+        failed = failed or not shelf.ok
     return 1 if failed else 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import DEFAULT_CONFIG
 
-KNOWLEDGE_FOLDERS = ("base", "synonyms", "quiz")
+KNOWLEDGE_FOLDERS = ("base", "synonyms", "quiz", "readings")
 
 HEADER = """\
 # Written by `cadrebot init` (cadrebot {version}) from the configuration the package ships.

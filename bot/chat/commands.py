@@ -6,6 +6,7 @@ so a command appears in both or in neither.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 EVERYONE = frozenset({"cadre", "supervisor", "admin"})
@@ -35,6 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("talks", "查看我负责的谈心谈话", SUPERVISOR),
     Command("pending", "待我确认的学习记录和更正申请", SUPERVISOR_OR_ADMIN, "/pending"),
     Command("session", "发起集体学习签到", SUPERVISOR_OR_ADMIN, "/session 类型 [时长] [主题]"),
+    Command("reading", "查看本周一篇，登记已读、提交心得", EVERYONE),
     Command("digest", "查看学习周报（含进度图）", SUPERVISOR_OR_ADMIN, "/digest、/digest 上周 或 /digest 日期"),
     Command("report", "查看某位同志的学习和谈话情况", SUPERVISOR_OR_ADMIN, "/report 姓名"),
     Command("export", "导出学习与谈话记录（Excel）", SUPERVISOR_OR_ADMIN, "/export、/export 2025 或 /export 上周"),
@@ -46,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unbind", "解除某人的账号绑定并生成新邀请码", ADMIN, "/unbind 编号或姓名"),
     Command("void", "作废一条学习记录", ADMIN, "/void 记录编号 原因"),
     Command("audit", "查看操作记录（谁在何时做了什么）", ADMIN, "/audit 或 /audit 30"),
+    Command("publish", "发布每周一篇", ADMIN),
 )
 
 # /help lists commands a few to a line so that it fits one phone screen (at most 12 lines even
@@ -59,6 +62,7 @@ HELP_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("report", "export"),
     ("gaps", "reload", "invites"),
     ("unbind", "void", "audit"),
+    ("reading", "publish"),
     ("me", "cancel"),
 )
 HELP_LAYOUT_OMITTED = frozenset({"ask", "help"})
@@ -82,5 +86,7 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
 
 
 def menu_signature(roles: frozenset[str]) -> str:
-    """A short fingerprint of a role set's menu, so unchanged menus are not set again."""
-    return ",".join(c.name for c in commands_for(roles))
+    """A short fingerprint of a role set's menu, so unchanged menus are not set again: a hash of
+    the names and descriptions, since the names alone outgrew people.menu_signature (100)."""
+    listed = "\n".join(f"{c.name} {c.description}" for c in commands_for(roles))
+    return hashlib.sha256(listed.encode()).hexdigest()[:32]

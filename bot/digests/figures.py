@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digests.model import OrgDigest, OrgRow, PendingSummary, PersonRow, SessionLine, UnitDigest, classify
+from bot.digests.model import (
+    OrgDigest, OrgRow, PendingSummary, PersonRow, ReadingLine, SessionLine, UnitDigest, classify,
+)
 from bot.study.progress import current_period, target_for
 from bot.services import Services
 from bot.scheduling.talk_prompts import due_date
-from db import credits, deliveries, people, sessions, talks
+from db import credits, deliveries, people, readings, sessions, talks
 from db.people import PersonFacts
 from db.periods import pro_rata
 
@@ -118,6 +120,7 @@ async def unit_digest(session: AsyncSession, services: Services, unit: str, week
         pending=await pending_summary(session, services, [unit], week_end, today),
         as_of=as_of(week_end, today),
         sessions=await session_lines(session, services, [unit], week_start, week_end),
+        reading=await reading_line(session, services, persons, week_start, as_of(week_end, today), names=True),
     )
 
 
@@ -137,6 +140,7 @@ async def org_digest(session: AsyncSession, services: Services, week_start: date
         pending=await pending_summary(session, services, None, week_end, today),
         uncertain=tuple(row.name for row in uncertain),
         sessions=await session_lines(session, services, None, week_start, week_end),
+        reading=await reading_line(session, services, persons, week_start, as_of(week_end, today), names=False),
     )
 
 
@@ -147,6 +151,21 @@ async def session_lines(
     held = await sessions.held_between(session, list(units) if units is not None else None, start, end)
     study = services.config.study
     return tuple(SessionLine(study.activity_name(s.activity), s.topic, s.study_date, s.attended, s.expected) for s in held)
+
+
+async def reading_line(
+    session: AsyncSession, services: Services, persons: Sequence[PersonFacts], week_start: date, until: date,
+    *, names: bool,
+) -> ReadingLine | None:
+    """Who of `persons` marked the week's reading read by the end of `until` (None: the week has
+    no reading); the names of those who did not only when `names` (a unit's digest)."""
+    reading = await readings.week_reading(session, services.readings, week_start)
+    if reading is None:
+        return None
+    moment = datetime.combine(until + timedelta(days=1), time(0), tzinfo=services.config.tz)
+    read = await readings.readers(session, reading.id, [p.id for p in persons], moment)
+    unread = tuple(p.name for p in persons if p.id not in read) if names else ()
+    return ReadingLine(reading.title, len(read), len(persons), unread)
 
 
 def _org_row(unit: str, members: list[PersonRow]) -> OrgRow:

@@ -85,6 +85,17 @@ class SessionLine:
 
 
 @dataclass(frozen=True)
+class ReadingLine:
+    """The week's reading (每周一篇) and who read it: a count, and the names of those who did not
+    (a unit digest only; the organisation's names none). Never a 心得's text."""
+
+    title: str
+    read: int
+    total: int
+    unread: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnitDigest:
     unit: str
     week_start: date
@@ -96,6 +107,7 @@ class UnitDigest:
     pending: PendingSummary | None = None
     as_of: date | None = None  # the day the figures are measured at: today in the current week, else week_end
     sessions: tuple[SessionLine, ...] = ()  # the week's collective sessions for the unit
+    reading: ReadingLine | None = None  # the week's reading, when it has one
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,7 @@ class OrgDigest:
     # request was on the wire when its answer was lost (never resent, to send nothing twice).
     uncertain: tuple[str, ...] = ()
     sessions: tuple[SessionLine, ...] = ()  # every collective session of the week
+    reading: ReadingLine | None = None  # the week's reading and how many read it, organisation-wide
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import date
 from bot import texts
 from bot.digests.model import (
     AttentionReason,
+    ReadingLine,
     OrgDigest,
     OrgRow,
     PendingSummary,
@@ -116,6 +117,23 @@ def _session_block(lines: Sequence[SessionLine]) -> list[str]:
     return [texts.DIGEST_SESSIONS_HEADER, *(session_line(line) for line in lines), ""] if lines else []
 
 
+# A unit digest names at most this many who have not read the week's reading, then counts the rest.
+READING_NAMES_SHOWN = 8
+
+
+def _reading_block(line: ReadingLine | None) -> list[str]:
+    """每周一篇《…》：已读3/5, then 未读：张明、李华 (a unit digest); never a 心得."""
+    if line is None:
+        return []
+    block = [texts.DIGEST_READING_LINE.format(title=line.title, read=line.read, total=line.total)]
+    if line.unread:
+        shown = "、".join(line.unread[:READING_NAMES_SHOWN])
+        if len(line.unread) > READING_NAMES_SHOWN:
+            shown = texts.DIGEST_READING_UNREAD_MORE.format(names=shown, count=len(line.unread))
+        block.append(texts.DIGEST_READING_UNREAD.format(names=shown))
+    return [*block, ""]
+
+
 def talk_status(person: PersonRow, today: date) -> str:
     """The one talk fact that matters most: nobody to talk with, overdue, else when due, else
     when last held."""
@@ -201,6 +219,7 @@ def _unit_head(digest: UnitDigest, credit_name: str, attention_count: int) -> li
         *([pending] if pending else []),
         "",
         *_session_block(digest.sessions),
+        *_reading_block(digest.reading),
         *attention_block,
     ]
 
@@ -225,6 +244,7 @@ def _org_head(digest: OrgDigest, credit_name: str) -> list[str]:
         *([uncertain_line(digest.uncertain)] if digest.uncertain else []),
         "",
         *_session_block(digest.sessions),
+        *_reading_block(digest.reading),
     ]
 
 

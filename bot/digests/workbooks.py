@@ -22,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot import texts
 from bot.digests.model import PersonRow, RecordRow, TalkRow, attention_order
+from db.readings import NoteRow
+from knowledge.readings import week_label
 
 Cell = str | int | float | bool | date | datetime | None
 
@@ -211,6 +213,14 @@ def talks_sheet(talks: Sequence[TalkRow]) -> Sheet:
     """
     rows = [[talk.held_on, talk.supervisor, talk.cadre, talk.recorded_by] for talk in talks]
     return Sheet(texts.EXPORT_TALKS_SHEET, list(texts.EXPORT_TALKS_HEADERS), rows)
+
+
+def notes_sheet(notes: Sequence[NoteRow]) -> Sheet:
+    """每周一篇心得: an admin's export only (handlers/reports.py adds it for admins; a
+    supervisor's export never has it: the issue allows the 心得 to the admins alone)."""
+    rows = [[week_label(n.week), n.title, n.name, n.unit, n.notes, sum(not ch.isspace() for ch in n.notes), n.notes_at]
+            for n in notes]
+    return Sheet(texts.EXPORT_NOTES_SHEET, list(texts.EXPORT_NOTES_HEADERS), rows, widths=[10, 24, 10, 12, 80, 6, 18])
 
 
 def _ratio(done: float, target: float) -> float | None:

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.calendar import cron_trigger, crontab_weekdays, latest_fire_time, quiet_until
+from bot.scheduling import readings as reading_messages
 from bot.scheduling.delivery import Outgoing
 from bot.study.progress import local_today
 from bot.schedule_config import ReminderSchedule
@@ -175,7 +176,11 @@ async def _render_schedule(
 ) -> dict[int, Outgoing | None]:
     """One schedule's messages: its keyboard is shared by all of them, and the credit totals
     are read only when its text shows figures (a fan-out renders thousands at a time)."""
-    keyboard = _buttons(services, schedule.activities)
+    # The reminder that carries the week's reading (config readings.reminder) gains its title
+    # and 已读 / 写心得 as the first row; without a reading it is unchanged.
+    reading = await reading_messages.for_reminder(session, services, schedule.key)
+    keyboard = _buttons(services, schedule.activities, reading.id if reading is not None else None)
+    extra = reading_messages.reminder_line(reading) if reading is not None else ""
     common = {"credit_name": services.config.study.credit_name}
     standing = None
     if schedule.shows_figures:
@@ -188,12 +193,12 @@ async def _render_schedule(
             figures = standing[person.id]
             values.update(total=_num(figures.total), target=_num(figures.target),
                           expected=_num(figures.expected), gap=_num(figures.gap))
-        rendered[delivery.id] = Outgoing(schedule.text.format_map(values), keyboard)
+        rendered[delivery.id] = Outgoing(schedule.text.format_map(values) + extra, keyboard)
     return rendered
 
 
-def _buttons(services: Services, activity_keys: Sequence[str]) -> InlineKeyboardMarkup:
-    rows = []
+def _buttons(services: Services, activity_keys: Sequence[str], reading_id: str | None = None) -> InlineKeyboardMarkup:
+    rows = [reading_messages.reading_buttons(reading_id)] if reading_id is not None else []
     for key in activity_keys:
         activity = services.config.study.activity(key)
         if activity is not None:
