@@ -28,6 +28,8 @@ from bot.study.progress import current_period, local_today, period_of_year, prog
 from bot.study.input import StudyInputError, parse_date
 from bot.config import StudySettings
 from bot.digests.workbooks import unit_export_sheets, workbook_bytes
+from bot.digests import annual
+from bot.digests.annual_views import annual_sheet
 from db import credits, people, talks
 from db.models import Person
 from db.people import PersonFacts
@@ -261,7 +263,8 @@ async def export_command(update: Update, context: BotContext) -> None:
 async def _workbook(context: BotContext, persons: list[PersonFacts], label: str, window: tuple[date, date]) -> bytes:
     """The export of `persons` for `window`: every figure as of the window's end (or today,
     if sooner), each person and record with their own unit (the organisation export mixes
-    units), each record with its 编号 (what /void and /fix take)."""
+    units), each record with its 编号 (what /void and /fix take); then the annual sheet of the
+    study year the window ends in (talks counted, never their notes)."""
     services, session, today = context.services, context.session, _today(context)
     settings = services.config.study
     ids = [p.id for p in persons]
@@ -276,6 +279,10 @@ async def _workbook(context: BotContext, persons: list[PersonFacts], label: str,
     talk_rows = [TalkRow(held_on=day, supervisor=supervisor, cadre=cadre, recorded_by=supervisor)
                  for day, supervisor, cadre in await talks.talks_between(session, ids, window[0], window[1])]
     sheets = unit_export_sheets(rows, record_rows, talk_rows, unit=label, credit_name=settings.credit_name)
+    # The 学习积分制度 record: the whole study year the window ends in, one row a person.
+    year = current_period(settings, window[1]).label
+    yearly = await annual.gather(session, services, persons, year)
+    sheets.append(annual_sheet(yearly, year=year, credit_name=settings.credit_name))
     return await asyncio.to_thread(workbook_bytes, sheets, tz=services.config.tz)
 
 

@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("study", "记录学习", CADRE, "/study 或 /study 专题讲座 2 备注"),
     Command("credits", "查看学习进度", CADRE, "/credits、/credits 2025、/credits 记录 或 /credits export"),
     Command("fix", "申请更正一条学习记录", CADRE, "/fix 记录编号 说明"),
+    Command("annual", "年度学习记录", CADRE, "/annual 或 /annual 2025"),
     Command("remind", "提醒设置：静音、暂停、免打扰", EVERYONE, "/remind 或 /remind quiet 22:00-07:30"),
     Command("talk", "申请谈心谈话", CADRE, "/talk 想谈的话题"),
     Command("talks", "查看我负责的谈心谈话", SUPERVISOR),
@@ -59,7 +60,7 @@ HELP_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("report", "export"),
     ("gaps", "reload", "invites"),
     ("unbind", "void", "audit"),
-    ("me", "cancel"),
+    ("annual", "me", "cancel"),
 )
 HELP_LAYOUT_OMITTED = frozenset({"ask", "help"})
 
