@@ -57,10 +57,10 @@ HELP_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("study", "credits", "fix"),
     ("talk", "talks", "remind"),
     ("pending", "session", "digest"),
-    ("report", "export"),
+    ("report", "export", "annual"),
     ("gaps", "reload", "invites"),
     ("unbind", "void", "audit"),
-    ("annual", "me", "cancel"),
+    ("me", "cancel"),
 )
 HELP_LAYOUT_OMITTED = frozenset({"ask", "help"})
 
