@@ -28,7 +28,7 @@ from db import annual, sessions
 from db.periods import Period
 
 
-class Person(TargetFacts, Protocol):
+class PersonLike(TargetFacts, Protocol):
     """What gathering needs of a person: a Person or a bulk-loaded PersonFacts."""
 
     name: str
@@ -117,7 +117,7 @@ def study_year(services: Services, year: int) -> Period:
 
 
 async def gather(
-    session: AsyncSession, services: Services, persons: Sequence[Person], year: int,
+    session: AsyncSession, services: Services, persons: Sequence[PersonLike], year: int,
     sections: Sections | None = None,
 ) -> list[AnnualFigures]:
     """The figures of study year `year` for each of `persons`, in their order, as of its last
