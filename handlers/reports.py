@@ -279,8 +279,9 @@ async def _workbook(context: BotContext, persons: list[PersonFacts], label: str,
     talk_rows = [TalkRow(held_on=day, supervisor=supervisor, cadre=cadre, recorded_by=supervisor)
                  for day, supervisor, cadre in await talks.talks_between(session, ids, window[0], window[1])]
     sheets = unit_export_sheets(rows, record_rows, talk_rows, unit=label, credit_name=settings.credit_name)
-    # The 学习积分制度 record: the whole study year the window ends in, one row a person.
-    year = current_period(settings, window[1]).label
+    # The 学习积分制度 record: the whole study year the window ends in (this week's Sunday may
+    # lie in a year not yet begun: then today's), one row a person.
+    year = current_period(settings, min(window[1], today)).label
     yearly = await annual.gather(session, services, persons, year)
     sheets.append(annual_sheet(yearly, year=year, credit_name=settings.credit_name))
     return await asyncio.to_thread(workbook_bytes, sheets, tz=services.config.tz)

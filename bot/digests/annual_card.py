@@ -81,8 +81,22 @@ def _target_note(figures: AnnualFigures, credit: str = "") -> str:
     return texts.ANNUAL_NONE if not figures.total else ""
 
 
+def period_lines(figures: AnnualFigures) -> list[str]:
+    """A calendar study year on one line (1月1日—12月31日 · 截至11月20日); one that straddles two
+    years needs the years, and its 截至 gets a line of its own."""
+    start, end, as_of = span_days(figures)
+    period = texts.ANNUAL_CARD_PERIOD.format(start=start, end=end)
+    if not figures.running:
+        return [period]
+    as_of_line = texts.ANNUAL_CARD_AS_OF.format(day=as_of)
+    if figures.start.year == figures.end.year:
+        return [period + texts.ANNUAL_CARD_AS_OF_SEPARATOR + as_of_line]
+    return [period, as_of_line]
+
+
 def _band_height(figures: AnnualFigures) -> int:
-    return BAND_PAD + TITLE_H + 14 + NAME_H + 12 + (BAND_LINE if figures.unit else 0) + BAND_LINE + BAND_PAD - 12
+    lines = (1 if figures.unit else 0) + len(period_lines(figures))
+    return BAND_PAD + TITLE_H + 14 + NAME_H + 12 + lines * BAND_LINE + BAND_PAD - 12
 
 
 def card_height(figures: AnnualFigures) -> int:
@@ -157,11 +171,9 @@ class _Card:
         if figures.unit:
             self.text(MARGIN, y, figures.unit, BODY_PT, BAND_MUTED)
             y += BAND_LINE
-        start, end, as_of = span_days(figures)
-        period = texts.ANNUAL_CARD_PERIOD.format(start=start, end=end)
-        if figures.running:
-            period += texts.ANNUAL_CARD_AS_OF.format(day=as_of)
-        self.text(MARGIN, y, period, BODY_PT, BAND_MUTED)
+        for line in period_lines(figures):
+            self.text(MARGIN, y, line, BODY_PT, BAND_MUTED)
+            y += BAND_LINE
         return band
 
     def target(self, figures: AnnualFigures, y: float, credit: str) -> float:

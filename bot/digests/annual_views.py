@@ -5,6 +5,7 @@ optional sections exist, bot/digests/annual.py. A section that is None is left o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -27,8 +28,10 @@ def span_days(figures: AnnualFigures) -> tuple[str, str, str]:
 
 
 def percent(fraction: float) -> str:
-    """Whole percent, as the progress bar shows it: over 100 when the target is passed."""
-    return f"{max(0.0, fraction) * 100:.0f}"
+    """Whole percent, over 100 once the target is passed; never 100 before it is reached
+    (99.6% reads 99%), so the figure and the colour of the bar agree."""
+    value = max(0.0, fraction) * 100
+    return str(math.floor(value)) if 99 < value < 100 else f"{value:.0f}"
 
 
 def annual_text(figures: AnnualFigures, credit: str) -> str:
@@ -39,9 +42,7 @@ def annual_text(figures: AnnualFigures, credit: str) -> str:
     as_of = texts.ANNUAL_AS_OF.format(day=full_day(figures.as_of)) if figures.running else ""
     lines.append(texts.ANNUAL_RANGE.format(start=full_day(figures.start), end=full_day(figures.end)) + as_of)
     lines += ["", progress_bar(figures.fraction), texts.ANNUAL_TOTAL.format(
-        total=texts.num(figures.total), target=texts.num(figures.target), credit=credit,
-        percent=percent(figures.fraction),
-    )]
+        total=texts.num(figures.total), target=texts.num(figures.target), credit=credit)]
     if figures.pending:
         lines.append(texts.ANNUAL_PENDING.format(pending=texts.num(figures.pending), credit=credit))
     studied = [line for line in figures.activities if line.credits]

@@ -85,7 +85,7 @@ async def test_a_cadre_gets_the_card_and_the_text_of_this_study_year(harness: Bo
     assert text.text.splitlines()[:3] == [
         "📅 张明 · 2026年度学习记录", "单位：组织科", "统计期间：2026年1月1日至2026年12月31日（截至2026年11月20日）"]
     # 3 + 2 + 1.5 + 1 = 7.5 of 90: 8%; the 2 days of 脱产培训 (15) wait and are not counted.
-    assert "已计入7.5学时，年度目标90学时，完成8%" in text.text
+    assert "░░░░░░░░░░ 8%\n已计入7.5学时，年度目标90学时\n" in text.text
     assert "另有15学时待确认，确认后计入。" in text.text
     assert "· 专题讲座：5小时，5学时" in text.text
     assert "· 网络学院课程：1.5小时，1.5学时" in text.text
@@ -111,10 +111,23 @@ async def test_another_year_is_asked_by_its_number(harness: BotHarness) -> None:
         photo, text = card_and_text(await harness.send(users["C01"], asked))
         assert photo.filename == "annual-2025.png" and png_size(photo.content)[0] == 1080
         assert "统计期间：2025年1月1日至2025年12月31日\n" in text.text  # a year that is over: no 截至
-        assert "已计入4学时，年度目标90学时，完成4%" in text.text and "· 专题讲座：4小时，4学时" in text.text
+        assert "░░░░░░░░░░ 4%\n已计入4学时，年度目标90学时\n" in text.text and "· 专题讲座：4小时，4学时" in text.text
         assert "待确认" not in text.text and "· 集体学习签到0次" in text.text and "· 谈心谈话0次" in text.text
     _, before = card_and_text(await harness.send(users["C01"], "/annual 2003"))  # before any data: zeros
-    assert "已计入0学时，年度目标90学时，完成0%" in before.text and "这一年度还没有计入的学习记录。" in before.text
+    assert "░░░░░░░░░░ 0%\n已计入0学时，年度目标90学时\n" in before.text and "这一年度还没有计入的学习记录。" in before.text
+
+
+async def test_a_study_year_from_september_counts_september_to_august(harness: BotHarness) -> None:
+    users = await setup(harness)
+    config = harness.services.config
+    harness.services.config = config.model_copy(update={"study": config.study.model_copy(update={"year_start_month": 9})})
+    _, text = card_and_text(await harness.send(users["C01"], "/annual"))
+    # 2026-11-20 lies in the year 2026-09-01 – 2027-08-31: the 2025-12-30 lecture is in the year before.
+    assert "📅 张明 · 2026年度学习记录" in text.text
+    assert "统计期间：2026年9月1日至2027年8月31日（截至2026年11月20日）" in text.text
+    assert "已计入7.5学时" in text.text
+    _, before = card_and_text(await harness.send(users["C01"], "/annual 2025"))
+    assert "统计期间：2025年9月1日至2026年8月31日\n" in before.text and "已计入4学时" in before.text
 
 
 async def test_a_bad_year_gets_the_valid_range_and_nothing_else(harness: BotHarness) -> None:
