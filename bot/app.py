@@ -26,8 +26,8 @@ from bot.scheduling.talk_prompts import plan_talks, render_preparation, render_t
 from bot.scheduling.wire import WireRequest, telegram_request
 from db import flows as flow_rows
 from handlers import (
-    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, readings, remind, reports, roster, sessions,
-    start, study, study_review, talks, uploads,
+    annual, ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, readings, remind, reports, roster,
+    sessions, start, study, study_review, talks, uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def register_handlers(app: CadreApplication) -> None:
     pending.register(app)
     fixes.register(app)
     credits.register(app)
+    annual.register(app)
     remind.register(app)
     talks.register(app)
     sessions.register(app)

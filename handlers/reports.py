@@ -28,6 +28,8 @@ from bot.study.progress import current_period, local_today, period_of_year, prog
 from bot.study.input import StudyInputError, parse_date
 from bot.config import StudySettings
 from bot.digests.workbooks import notes_sheet, unit_export_sheets, workbook_bytes
+from bot.digests import annual
+from bot.digests.annual_views import annual_sheet
 from db import credits, people, readings, talks
 from db.models import Person
 from db.people import PersonFacts
@@ -263,7 +265,8 @@ async def _workbook(
 ) -> bytes:
     """The export of `persons` for `window`: every figure as of the window's end (or today,
     if sooner), each person and record with their own unit (the organisation export mixes
-    units), each record with its 编号 (what /void and /fix take). `with_notes` (an admin's
+    units), each record with its 编号 (what /void and /fix take); then the annual sheet of the
+    study year the window ends in (talks counted, never their notes). `with_notes` (an admin's
     export only) adds the 心得 of the week's readings of the window."""
     services, session, today = context.services, context.session, _today(context)
     settings = services.config.study
@@ -281,6 +284,11 @@ async def _workbook(
     sheets = unit_export_sheets(rows, record_rows, talk_rows, unit=label, credit_name=settings.credit_name)
     if with_notes:
         sheets.append(notes_sheet(await readings.notes_between(session, ids, window[0], window[1])))
+    # The 学习积分制度 record: the whole study year the window ends in (this week's Sunday may
+    # lie in a year not yet begun: then today's), one row a person.
+    year = current_period(settings, min(window[1], today)).label
+    yearly = await annual.gather(session, services, persons, year)
+    sheets.append(annual_sheet(yearly, year=year, credit_name=settings.credit_name))
     return await asyncio.to_thread(workbook_bytes, sheets, tz=services.config.tz)
 
 

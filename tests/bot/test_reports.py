@@ -171,7 +171,7 @@ async def test_export_gives_the_units_workbook_without_talk_notes(harness: BotHa
     document = (await harness.send(users["S01"], "/export"))[-1]
     assert document.kind == "document" and document.filename == "组织科-2026-01-01-2026-12-31.xlsx"
     book = load_workbook(io.BytesIO(document.content))
-    assert book.sheetnames == ["人员汇总", "学习记录", "谈心谈话"]
+    assert book.sheetnames == ["人员汇总", "学习记录", "谈心谈话", "2026年度学习汇总"]
     people_rows = [r for r in book["人员汇总"].iter_rows(values_only=True)]
     assert people_rows[0][:4] == ("姓名", "单位", "本期学时", "全年学时")
     assert {r[0] for r in people_rows[1:-1]} == {"张明", "李华"}
