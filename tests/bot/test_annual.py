@@ -93,7 +93,8 @@ async def test_a_cadre_gets_the_card_and_the_text_of_this_study_year(harness: Bo
     assert "脱产培训：" not in text.text and "· 暂无记录：脱产培训、集中学习、" in text.text
     assert "· 集体学习签到1次" in text.text and "· 谈心谈话1次" in text.text
     assert "开展谈心谈话" not in text.text  # 张明 supervises nobody
-    assert "阅读" not in text.text and "答题" not in text.text  # no such sections yet: absent, not 0
+    assert "· 每周一篇已读0篇" in text.text  # the shipped readings: a true 0, not a missing section
+    assert "答题" not in text.text  # no quiz section yet: absent, not 0
     assert NOTES not in text.text and TOPIC not in text.text
 
 
@@ -169,7 +170,8 @@ async def test_the_supervisors_export_has_an_annual_sheet_of_only_his_people_and
     assert abs(zhang["完成率"] - 7.5 / 90) < 1e-9 and zhang["集体学习签到（次）"] == 1
     assert zhang["谈心谈话（次）"] == 1 and zhang["开展谈心谈话（次）"] is None
     assert by_name["赵强"]["开展谈心谈话（次）"] == 1
-    assert not any(h.startswith(("阅读", "每日答题")) for h in header)  # sections not wired: no columns
+    assert zhang["每周一篇已读（篇）"] == 0  # the shipped readings section
+    assert not any(h.startswith("每日答题") for h in header)  # no quiz section yet: no columns
     assert total[0] == "合计" and total[header.index("合计学时")] == 7.5
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
@@ -219,7 +221,7 @@ async def test_wired_sections_appear_in_the_card_the_text_and_the_sheet(harness:
     c01 = await harness.person("C01")
     assert calls == [("readings", [c01.id], date(2026, 1, 1), date(2026, 12, 31)),
                      ("quiz", [c01.id], date(2026, 1, 1), date(2026, 12, 31))]  # the year, end inclusive
-    assert "· 阅读推荐文章3篇" in text.text
+    assert "· 每周一篇已读3篇" in text.text
     assert "· 每日答题12天，答题60道，答对51道，正确率85%" in text.text
     assert png_size(photo.content)[0] == 1080
     book = load_workbook(io.BytesIO((await harness.send(users["S01"], "/export"))[-1].content))
@@ -228,8 +230,8 @@ async def test_wired_sections_appear_in_the_card_the_text_and_the_sheet(harness:
     by_name = {row[0]: dict(zip(header, row)) for row in rows[1:-1]}
     # The first person asked has figures; the others, left out by the source, have 0 (not blank).
     first = next(iter(by_name.values()))
-    assert (first["阅读推荐文章（篇）"], first["每日答题（天）"], first["答题正确率"]) == (3, 12, 51 / 60)
-    assert [row["阅读推荐文章（篇）"] for row in list(by_name.values())[1:]] == [0, 0]
+    assert (first["每周一篇已读（篇）"], first["每日答题（天）"], first["答题正确率"]) == (3, 12, 51 / 60)
+    assert [row["每周一篇已读（篇）"] for row in list(by_name.values())[1:]] == [0, 0]
     assert [row["答题正确率"] for row in list(by_name.values())[1:]] == [None, None]  # nothing answered: no rate
 
 
@@ -237,7 +239,7 @@ async def test_without_sources_the_sections_are_none_and_a_person_without_answer
     users = await setup(harness)
     c01 = await harness.person("C01")
     async with harness.services.db.session() as session:
-        [plain] = await annual.gather(session, harness.services, [c01], 2026)
+        [plain] = await annual.gather(session, harness.services, [c01], 2026, Sections())
         [wired] = await annual.gather(session, harness.services, [c01], 2026, Sections(quiz=sources([]).quiz))
     assert (plain.readings_read, plain.quiz) == (None, None)
     assert wired.readings_read is None and wired.quiz == QuizYear(12, 60, 51)
