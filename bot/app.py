@@ -26,8 +26,8 @@ from bot.scheduling.talk_prompts import plan_talks, render_preparation, render_t
 from bot.scheduling.wire import WireRequest, telegram_request
 from db import flows as flow_rows
 from handlers import (
-    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, remind, reports, roster, sessions, start,
-    study, study_review, talks, uploads,
+    ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, quiz, remind, reports, roster, sessions,
+    start, study, study_review, talks, uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def register_handlers(app: CadreApplication) -> None:
     remind.register(app)
     talks.register(app)
     sessions.register(app)
+    quiz.register(app)
     reports.register(app)
     membership.register(app)
     ask.register_plain_text(app)
