@@ -201,7 +201,7 @@ async def credits_on(session: AsyncSession, person_id: int, activity_key: str, d
 async def streak(session: AsyncSession, person_id: int, today: date) -> int:
     """Consecutive local days with at least one answer, ending today or (not yet today) yesterday."""
     days = (await session.scalars(
-        select(distinct(QuizAnswer.quiz_date)).where(
+        select(QuizAnswer.quiz_date).distinct().where(
             QuizAnswer.person_id == person_id, QuizAnswer.quiz_date <= today,
             QuizAnswer.quiz_date > today - timedelta(days=STREAK_LOOKBACK_DAYS),
         ).order_by(QuizAnswer.quiz_date.desc())
