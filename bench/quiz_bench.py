@@ -23,7 +23,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,6 +74,9 @@ async def seed(db: Database, count: int, history: int, bank: list[str]) -> list[
             rows = []
     if rows:
         await _insert(db, rows)
+    async with db.session() as session:  # planner statistics, as a live database has them (autovacuum)
+        await session.execute(text("ANALYZE"))
+        await session.commit()
     return ids
 
 
