@@ -6,10 +6,13 @@ another person's button, forged data, a restart, a reload, a group chat, no bank
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.config import ConfigError, load_config
 from bot.console.chat import LocalUser
 from bot.console.request import BotMessage
 from db.models import QuizAnswer, QuizSelection, StudyRecord
@@ -314,3 +317,17 @@ async def test_quiz_in_a_group_asks_to_use_it_in_private(harness: BotHarness) ->
     replies = await harness.chat.deliver({"message": message})
     assert [m.text for m in replies] == ["涉及个人记录和数据的功能请私聊助手使用，群内不显示。"]
     assert await count_of(harness, QuizSelection) == 0
+
+
+def test_a_quiz_activity_people_could_log_by_hand_is_refused_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("study:\n  activities:\n    - {key: dati, name: 每日答题, unit: question, credits_per_unit: 0.2}\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="quiz.activity: dati must have unit: question and manual: false"):
+        load_config(path, env={})
+    path.write_text("quiz:\n  per_dya: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="quiz.per_dya: unknown key"):
+        load_config(path, env={})
+    path.write_text("quiz:\n  per_day: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="quiz.per_day"):
+        load_config(path, env={})
