@@ -26,8 +26,8 @@ from bot.scheduling.talk_prompts import plan_talks, render_preparation, render_t
 from bot.scheduling.wire import WireRequest, telegram_request
 from db import flows as flow_rows
 from handlers import (
-    annual, ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, readings, remind, reports, roster,
-    sessions, start, study, study_review, talks, uploads,
+    annual, ask, credits, errors, fixes, gate, knowledge_admin, membership, pending, quiz, readings, remind, reports,
+    roster, sessions, start, study, study_review, talks, uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def register_handlers(app: CadreApplication) -> None:
     talks.register(app)
     sessions.register(app)
     readings.register(app)
+    quiz.register(app)
     reports.register(app)
     membership.register(app)
     ask.register_plain_text(app)

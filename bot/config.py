@@ -95,14 +95,14 @@ class DatabaseSettings(_Strict):
     echo: bool = False
 
 
-StudyUnit = Literal["hour", "day", "session", "piece"]
+StudyUnit = Literal["hour", "day", "session", "piece", "question"]
 
 # The most one record may claim, whatever the config says: past these a number is a typo
 # (a working day has no more than 24 hours, a month no more than 31 days).
-UNIT_MAX_AMOUNT: dict[str, float] = {"hour": 24, "day": 31, "session": 10, "piece": 20}
+UNIT_MAX_AMOUNT: dict[str, float] = {"hour": 24, "day": 31, "session": 10, "piece": 20, "question": 50}
 # Common amounts offered as buttons when an activity names none.
 UNIT_DEFAULT_AMOUNTS: dict[str, tuple[float, ...]] = {
-    "hour": (1, 1.5, 2, 3), "day": (1, 2, 3, 5), "session": (1, 2), "piece": (1, 2),
+    "hour": (1, 1.5, 2, 3), "day": (1, 2, 3, 5), "session": (1, 2), "piece": (1, 2), "question": (1,),
 }
 
 
@@ -120,6 +120,9 @@ class ActivitySettings(_Strict):
     needs_confirmation: bool = False
     aliases: tuple[str, ...] = ()
     amounts: tuple[float, ...] = ()
+    # False: the bot records it by itself (the quiz's right answers), so /study, /session and
+    # reminder buttons never offer it, while /credits, targets and digests count it as any other.
+    manual: bool = True
 
     @model_validator(mode="after")
     def _amounts_within_limits(self) -> ActivitySettings:
@@ -239,10 +242,32 @@ class StudySettings(_Strict):
     def activity(self, key: str) -> ActivitySettings | None:
         return next((a for a in self.activities if a.key == key), None)
 
+    @property
+    def loggable(self) -> tuple[ActivitySettings, ...]:
+        """The activities people log by hand (/study, /session, reminder buttons): not `manual: false`."""
+        return tuple(a for a in self.activities if a.manual)
+
+    def loggable_activity(self, key: str) -> ActivitySettings | None:
+        """An activity a button or a typed line may log; None for one the bot records itself."""
+        activity = self.activity(key)
+        return activity if activity is not None and activity.manual else None
+
     def activity_name(self, key: str) -> str:
         """The name to show for a stored record; its key if the activity left the config."""
         activity = self.activity(key)
         return activity.name if activity else key
+
+
+class QuizSettings(_Strict):
+    """每日一题 / 专题测验 (/quiz, handlers/quiz.py). A right answer is one unit of `activity`
+    (unit `question`, `manual: false`): its credits_per_unit is what a right answer earns and its
+    daily_cap how many right answers earn credits a day, 每日一题 and 专题 together."""
+
+    per_day: int = Field(5, ge=1, le=20, description="questions in a day's selection (and in a 专题 round)")
+    no_repeat_days: int = Field(90, ge=0, le=3650, description="a question answered right is not asked again for this long")
+    activity: str = Field("dati", pattern=r"^[a-z][a-z0-9_]{0,19}$", description="the study activity right answers count for")
+    wrong_min_answers: int = Field(5, ge=1, le=1000, description="admins' digest: an item needs this many answers in the week")
+    wrong_top: int = Field(5, ge=1, le=20, description="admins' digest: how many of the most often wrong items it lists")
 
 
 class ConversationSettings(_Strict):
@@ -309,6 +334,7 @@ class Config(_Strict):
     database: DatabaseSettings = DatabaseSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     study: StudySettings = StudySettings()
+    quiz: QuizSettings = QuizSettings()
     reminders: ReminderSettings = ReminderSettings()
     talks: TalkSettings = TalkSettings(topics=DEFAULT_TALK_TOPICS)
     digest: DigestSettings = DigestSettings()
@@ -318,6 +344,21 @@ class Config(_Strict):
     readings: ReadingSettings = ReadingSettings()
     # Where relative paths in the file are resolved: the folder holding the config file.
     base_dir: Path = PROJECT_ROOT
+
+    @model_validator(mode="after")
+    def _quiz_activity_fits(self) -> Config:
+        """The quiz's activity, when configured, is the bot's own (manual: false) and counts
+        questions. A config without it has no quiz (/quiz says so): a config written before
+        the quiz existed still starts."""
+        activity = self.study.activity(self.quiz.activity)
+        if activity is not None and (activity.manual or activity.unit != "question"):
+            raise ValueError(f"quiz.activity: {activity.key} must have unit: question and manual: false")
+        return self
+
+    @property
+    def quiz_activity(self) -> ActivitySettings | None:
+        """The activity a right answer is recorded for; None: no quiz (no bank or no activity)."""
+        return self.study.activity(self.quiz.activity) if self.knowledge.quiz else None
 
     @field_validator("timezone")
     @classmethod
@@ -373,6 +414,10 @@ class Config(_Strict):
     @property
     def synonym_paths(self) -> list[Path]:
         return [self.resolve_knowledge(p) for p in self.knowledge.synonyms]
+
+    @property
+    def quiz_paths(self) -> list[Path]:
+        return [self.resolve_knowledge(p) for p in self.knowledge.quiz]
 
     @property
     def database_url(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -14,6 +16,8 @@ from knowledge.lexicon import load_lexicon
 from knowledge.loader import LoadResult, load_base
 from knowledge.readings import ReadingLoad, load_readings
 from knowledge.store import KnowledgeStore
+
+log = logging.getLogger(__name__)
 
 
 class KnowledgeBaseError(Exception):
@@ -75,11 +79,21 @@ def load_reading_files(config: Config) -> ReadingLoad:
 
 def load_knowledge(config: Config) -> KnowledgeStore:
     """The knowledge base named by the config, or KnowledgeBaseError saying what is wrong."""
-    store = KnowledgeStore(config.knowledge_paths, config.knowledge, config.synonym_paths)
+    store = KnowledgeStore(config.knowledge_paths, config.knowledge, config.synonym_paths, config.quiz_paths)
     problem = knowledge_problem(store.last_load, [str(p) for p in config.knowledge_paths])
     if problem is not None:
         raise KnowledgeBaseError(problem)
+    report_quiz_problems(store)
     return store
+
+
+def report_quiz_problems(store: KnowledgeStore) -> None:
+    """A quiz bank with problems is not served (/quiz says there is no bank), but the bot
+    starts: one warning line with the first problem, as `kb check` lists them all."""
+    quiz = store.last_quiz
+    if not quiz.ok:
+        more = f" (and {len(quiz.errors) - 1} more; run 'cadrebot kb check')" if len(quiz.errors) > 1 else ""
+        log.warning("quiz bank not loaded: %s%s", quiz.errors[0], more)
 
 
 def pool_size(config: Config) -> int:

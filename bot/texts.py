@@ -435,7 +435,7 @@ def kb_issue(issue: KbIssue) -> str:
     return f"{where} {problem}" if where else problem
 
 # --- study credits -------------------------------------------------------------------------
-UNIT_NAMES = {"hour": "小时", "day": "天", "session": "次", "piece": "篇"}
+UNIT_NAMES = {"hour": "小时", "day": "天", "session": "次", "piece": "篇", "question": "题"}
 STATUS_NAMES = {"confirmed": "已计入", "pending": "待确认", "rejected": "已退回", "voided": "已作废"}
 
 STUDY_NO_ACTIVITIES = "管理员还没有配置学习类型，暂时无法记录。"
@@ -1052,6 +1052,7 @@ SESSION_AMOUNT_BAD = "时长「{text}」无法识别，请写数字，例如1或
 GROUP_PRIVATE_ONLY = "涉及个人记录和数据的功能请私聊助手使用，群内不显示。"
 GROUP_ASK_PRIVATE_UNKNOWN = "请先私聊助手完成绑定后再提问。"
 
+<<<<<<< HEAD
 
 # --- the week's reading (“三个一”: 一周一篇; /reading, /publish: handlers/readings.py) ----------------
 
@@ -1165,3 +1166,41 @@ ANNUAL_SHEET_QUIZ = ("每日答题（天）", "答题正确率")
 ANNUAL_SHEET_TALKS = "谈心谈话（次）"
 ANNUAL_SHEET_TALKS_LED = "开展谈心谈话（次）"
 ANNUAL_SHEET_TOTAL_ROW = "合计"
+=======
+# --- quizzes: 每日一题 / 专题测验 (/quiz; handlers/quiz.py, db/quiz.py, digests) -------------------
+QUIZ_NO_BANK = "目前还没有可用的题库，答题功能暂未开放。"
+QUIZ_USAGE = "用法：/quiz 开始今天的每日一题；/quiz 专题 专题名 按专题答题，例如：/quiz 专题 党费"
+QUIZ_TOPIC_LIST = "可选的专题：{names}。\n发送 /quiz 专题 专题名 开始，例如：/quiz 专题 {example}"
+QUIZ_TOPIC_UNKNOWN = "没有「{text}」这个专题。可选的专题：{names}。\n请发送 /quiz 专题 专题名。"
+QUIZ_TOPIC_NOTHING_LEFT = "专题「{topic}」的题目今天都已出过了，请明天再来，或换一个专题。"
+QUIZ_DAILY_TITLE = "📝 每日一题"
+QUIZ_TOPIC_TITLE = "📝 专题测验·{topic}"
+QUIZ_QUESTION = "{title}（第{k}/{n}题）\n\n{stem}\n\n{options}"
+QUIZ_OPTION = "{letter}. {text}"
+QUIZ_RIGHT = "✅ 回答正确！"
+QUIZ_WRONG = "❌ 回答错误。您选了{chosen}，正确答案是{letter}. {text}"
+QUIZ_EXPLANATION = "解析：{text}"
+QUIZ_CREDITED = "本题计入{credits}。"
+QUIZ_CAPPED = "今天答题所得{credit}已达每日上限，本题不再计入，但仍算作答题。"
+QUIZ_SOURCE_BUTTON = "📖 查看依据"
+QUIZ_NEXT_BUTTON = "下一题 ▶"
+QUIZ_SUMMARY_DAILY = "🎉 今日答题完成：对{right}/共{total}，今日获得{credits}，连续答题{streak}天。"
+QUIZ_SUMMARY_TOPIC = "🎉 专题「{topic}」答完了：对{right}/共{total}。今日获得{credits}，连续答题{streak}天。"
+QUIZ_MORE_TOPICS = "想多练练？可按专题答题：{names}。\n例如：/quiz 专题 {example}"
+QUIZ_DONE_TODAY = "今天的{total}道题您已全部答完（对{right}/共{total}），连续答题{streak}天。明天再来吧！"
+QUIZ_TOPIC_DONE_TODAY = "专题「{topic}」今天的{total}道题您已答完（对{right}/共{total}）。明天可以再来一轮。"
+QUIZ_ALREADY = "您已作答本题，每题只计一次。"
+QUIZ_ROUND_DONE = "这一轮的题目已全部答完。发送 /quiz 查看今天的情况。"
+QUIZ_OLD_DAY = "这是往日的题目，已不能作答，也不再计入。发送 /quiz 查看今天的题目。"
+QUIZ_NOT_YOURS = "这道题不是发给您的，未记录。发送 /quiz 领取您自己的题目。"
+QUIZ_ITEM_GONE = "这道题已从题库中移除，请发送 /quiz 继续。"
+QUIZ_STREAK = "每日答题：连续{days}天"
+QUIZ_RELOAD_COUNT = "题库：{count}题。"
+QUIZ_RELOAD_PROBLEMS = "题库有{count}处问题，未更新，仍使用原有的{kept}题：\n{lines}"
+DIGEST_PERSON_QUIZ = " · 答题{days}天{answered}题，正确率{rate}"
+QUIZ_RATE_NONE = "—"
+ORG_DIGEST_QUIZ_WRONG_HEADER = "易错题（本周作答不少于{min}次、错误率最高的题，可能需要改写题目或条目）："
+ORG_DIGEST_QUIZ_WRONG_LINE = "{rank}. {stem}（{item_id}，条目{entry_id}）错误率{rate}%，{wrong}/{answered}次"
+QUIZ_EXPORT_SHEET = "每日答题"
+QUIZ_EXPORT_HEADERS = ("姓名", "单位", "答题天数", "答题数", "答对数", "正确率")
+>>>>>>> quiz

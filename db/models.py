@@ -503,3 +503,46 @@ class ReadingMark(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     notes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notes_record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id", ondelete="SET NULL"))
+
+
+class QuizSelection(Base):
+    """One question of a person's day (/quiz): made once, when the day's /quiz is first sent, so a
+    restart or a reload shows the same questions. `topic` is "" for 每日一题, else the 专题's
+    category; an item is drawn at most once a day per person, whichever round drew it."""
+
+    __tablename__ = "quiz_selections"
+    __table_args__ = (
+        UniqueConstraint("person_id", "quiz_date", "item_id", name="uq_quiz_selections_person_day_item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    quiz_date: Mapped[date] = mapped_column(Date)  # the local day
+    topic: Mapped[str] = mapped_column(String(40), default="")
+    item_id: Mapped[str] = mapped_column(String(80))  # knowledge/quiz item id
+    position: Mapped[int] = mapped_column(Integer)  # 1-based, within its round (person, day, topic)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuizAnswer(Base):
+    """One answer, unique per person, day and item: a second press (or a second instance)
+    finds the first and counts nothing. `record_id` is the study record a right answer earned
+    (None: wrong, or the day's cap was full)."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (
+        UniqueConstraint("person_id", "quiz_date", "item_id", name="uq_quiz_answers_person_day_item"),
+        # The admins' most-often-wrong items read a week of answers across everyone.
+        Index("ix_quiz_answers_quiz_date", "quiz_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    quiz_date: Mapped[date] = mapped_column(Date)
+    item_id: Mapped[str] = mapped_column(String(80))
+    entry_id: Mapped[str] = mapped_column(String(80))  # the item's entry when answered (for the admins' list)
+    selection_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_selections.id", ondelete="SET NULL"))
+    chosen: Mapped[str] = mapped_column(String(1))  # the letter pressed
+    right: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("study_records.id"))

@@ -26,6 +26,7 @@ from db import credits, fixes
 from db.models import Person, StudyFix, StudyRecord
 from db.periods import Period
 from handlers.access import require_role
+from handlers.quiz import streak_line as quiz_streak_line
 
 EXPORT_WORDS = ("export", "导出")
 RECORD_WORDS = ("记录", "全部记录", "records")
@@ -61,7 +62,9 @@ async def credits_command(update: Update, context: BotContext) -> None:
     markup = InlineKeyboardMarkup([[
         InlineKeyboardButton(texts.CREDITS_ALL_BUTTON, callback_data=f"{PREFIX}:all:{period.start.year}"),
     ]]) if progress.latest else None
-    await update.message.reply_text(progress_text(progress, person, config, today), reply_markup=markup)
+    current = period.start <= today < period.end  # the streak is today's fact: the current year's reply
+    text = progress_text(progress, person, config, today, quiz_line=await quiz_streak_line(context) if current else None)
+    await update.message.reply_text(text, reply_markup=markup)
 
 
 def _period_asked(args: list[str], config: Config, today: date) -> Period | None:
@@ -73,8 +76,10 @@ def _period_asked(args: list[str], config: Config, today: date) -> Period | None
     return None
 
 
-def progress_text(progress: credits.Progress, person: Person, config: Config, today: date) -> str:
-    """The whole /credits reply: bar, totals, pace, breakdown and latest records."""
+def progress_text(
+    progress: credits.Progress, person: Person, config: Config, today: date, quiz_line: str | None = None,
+) -> str:
+    """The whole /credits reply: bar, totals, pace (and the quiz streak), breakdown and latest records."""
     study, period = config.study, progress.period
     credit = study.credit_name
     lines = [texts.CREDITS_HEADER.format(name=person.name, year=period.label) + _range(period)]
@@ -83,6 +88,8 @@ def progress_text(progress: credits.Progress, person: Person, config: Config, to
     lines.append(_pace(progress, credit, today))
     if progress.pending:
         lines.append(texts.CREDITS_PENDING.format(pending=texts.num(progress.pending), credit=credit))
+    if quiz_line:
+        lines.append(quiz_line)
     if not progress.latest:
         lines += ["", texts.CREDITS_NONE]
         return "\n".join(lines)

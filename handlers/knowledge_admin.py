@@ -20,7 +20,7 @@ from handlers.access import require_role
 from knowledge.gaps import same_question
 from knowledge.loader import LoadResult
 from knowledge.schema import Entry, KbIssue
-from knowledge.store import is_phrasing_of
+from knowledge.store import KnowledgeStore, is_phrasing_of
 
 MAX_LISTED_ISSUES = 10
 DEFAULT_GAP_DAYS = 7
@@ -46,6 +46,17 @@ def _warnings(result: LoadResult) -> str:
     return texts.RELOAD_WARNINGS.format(count=len(result.warnings), lines=_issue_lines(result.warnings))
 
 
+def _quiz_note(store: KnowledgeStore) -> str:
+    """After a reload: how many quiz items are served, or why the bank was not updated."""
+    if not store.quiz_paths:
+        return ""
+    quiz = store.last_quiz
+    if quiz.ok:
+        return "\n" + texts.QUIZ_RELOAD_COUNT.format(count=len(store.snapshot.quiz))
+    return "\n" + texts.QUIZ_RELOAD_PROBLEMS.format(
+        count=len(quiz.errors), kept=len(store.snapshot.quiz), lines=_issue_lines(quiz.errors))
+
+
 def _actor(context: BotContext) -> int | None:
     return context.person.id if context.person else None
 
@@ -60,7 +71,8 @@ async def reload_command(update: Update, context: BotContext) -> None:
         await publish_change(context.services, "kb.reload")  # the other instances reload too
         await audit.record(context.session, _actor(context), "kb.reload", {"entries": len(result.entries)},
                            context.services.now())
-        await update.message.reply_text(texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)))
+        await update.message.reply_text(
+            texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)) + _quiz_note(store))
     else:
         await update.message.reply_text(
             texts.RELOAD_FAILED.format(count=len(store.snapshot.entries), errors=_issue_lines(result.errors))

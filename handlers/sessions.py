@@ -42,13 +42,13 @@ async def start_session(update: Update, context: BotContext) -> None:
     if not args:
         await update.message.reply_text(texts.SESSION_USAGE)
         return
-    match = match_activity(args[0], study.activities)
+    match = match_activity(args[0], study.loggable)
     if match.activity is None:
         typed = args[0][:20]
         if match.closest:
             text = texts.SESSION_PICK_CLOSEST.format(text=typed, names="、".join(a.name for a in match.closest))
         else:
-            text = texts.SESSION_PICK_UNKNOWN.format(text=typed, names="、".join(a.name for a in study.activities))
+            text = texts.SESSION_PICK_UNKNOWN.format(text=typed, names="、".join(a.name for a in study.loggable))
         await update.message.reply_text(text)
         return
     activity = match.activity

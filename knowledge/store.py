@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -27,6 +27,7 @@ from knowledge.loader import (
 from knowledge.lexicon import EMPTY, Lexicon, load_lexicon
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.normalize import normalize
+from knowledge.quiz import QuizItem, QuizLoad, load_quiz
 from knowledge.schema import Entry, KbIssue
 from knowledge.settings import KnowledgeSettings
 from knowledge.yamledit import add_alternate_text
@@ -36,16 +37,22 @@ BACKUP_DIR = ".backup"
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One consistent version of the base: its entries, their index, and when it was loaded."""
+    """One consistent version of the base: its entries, their index, the quiz bank written from
+    them (every item's entry is among `entries`), and when it was loaded."""
 
     entries: Mapping[str, Entry]
     matcher: Matcher
     loaded_at: datetime
+    quiz: Mapping[str, QuizItem] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], settings: KnowledgeSettings, lexicon: Lexicon = EMPTY) -> Snapshot:
+    def build(
+        cls, entries: Sequence[Entry], settings: KnowledgeSettings, lexicon: Lexicon = EMPTY,
+        quiz: Sequence[QuizItem] = (),
+    ) -> Snapshot:
         by_id = MappingProxyType({e.id: e for e in entries})
-        return cls(by_id, Matcher.build(entries, settings.match_settings, lexicon), datetime.now(UTC))
+        items = MappingProxyType({i.id: i for i in quiz if i.entry in by_id})
+        return cls(by_id, Matcher.build(entries, settings.match_settings, lexicon), datetime.now(UTC), items)
 
 
 class KnowledgeStore:
@@ -53,15 +60,18 @@ class KnowledgeStore:
 
     def __init__(
         self, paths: Sequence[Path | str], settings: KnowledgeSettings | None = None,
-        synonym_paths: Sequence[Path | str] = (),
+        synonym_paths: Sequence[Path | str] = (), quiz_paths: Sequence[Path | str] = (),
     ) -> None:
         self.paths = [Path(p) for p in paths]
         self.synonym_paths = [Path(p) for p in synonym_paths]
+        self.quiz_paths = [Path(p) for p in quiz_paths]
+        # The quiz bank as last read: its problems are reported (start-up, /reload), never block the base.
+        self.last_quiz = QuizLoad(())
         self.settings = settings or KnowledgeSettings()
         self.lexicon = EMPTY
         self._write_lock = threading.Lock()  # one reload/install at a time; readers never wait
         self.snapshot = Snapshot.build((), self.settings)
-        # What the files (base and synonyms) held when the served snapshot was read from them:
+        # What the files (base, synonyms and quiz bank) held when the served snapshot was read from them:
         # other instances compare theirs with it to know whether they serve the same base.
         self.fingerprint = ""
         self.last_load: LoadResult = self.reload()
@@ -79,7 +89,7 @@ class KnowledgeStore:
 
     def disk_fingerprint(self) -> str:
         """The fingerprint of the files as they are on disk now (cheap: hashing, no parsing)."""
-        return files_fingerprint([*self.paths, *self.synonym_paths])
+        return files_fingerprint([*self.paths, *self.synonym_paths, *self.quiz_paths])
 
     def install_file(self, filename: str, content: bytes) -> LoadResult:
         """Validate ``content`` as ``filename`` against the whole base; if sound, back up, write, swap."""
@@ -137,9 +147,21 @@ class KnowledgeStore:
         self.last_load = result
         if result.ok:
             self.lexicon = vocabulary.lexicon
-            self.snapshot = Snapshot.build(result.entries, self.settings, self.lexicon)
+            quiz = self._quiz_for(result.entries)
+            self.snapshot = Snapshot.build(result.entries, self.settings, self.lexicon, quiz)
             self.fingerprint = fingerprint
         return result
+
+    def _quiz_for(self, entries: Sequence[Entry]) -> Sequence[QuizItem]:
+        """The quiz bank checked against the base about to be served. A bank with problems is
+        not taken (all or nothing, as for the base): the items served before stay, those whose
+        entry is still there (Snapshot.build drops the rest), and the problems are kept in
+        `last_quiz` for start-up and /reload to report. The quiz never stops the base."""
+        if not self.quiz_paths:
+            self.last_quiz = QuizLoad(())
+            return ()
+        self.last_quiz = load_quiz(self.quiz_paths, entries)
+        return self.last_quiz.items if self.last_quiz.ok else tuple(self.snapshot.quiz.values())
 
 
 def files_fingerprint(paths: Sequence[Path]) -> str:

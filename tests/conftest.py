@@ -52,16 +52,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 HANDLER_KB = PROJECT_ROOT / "tests" / "data" / "handler_kb"
+HANDLER_QUIZ = PROJECT_ROOT / "tests" / "data" / "handler_quiz"  # quiz items written from HANDLER_KB
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    """The shipped config, with a small known knowledge base copied where tests may change it."""
-    kb = tmp_path / "kb"
+    """The shipped config, with a small known knowledge base (and its quiz bank) copied where tests may change it."""
+    kb, quiz = tmp_path / "kb", tmp_path / "quiz"
     shutil.copytree(HANDLER_KB, kb)
+    shutil.copytree(HANDLER_QUIZ, quiz)
     shipped = load_config(DEFAULT_CONFIG, env={})
     knowledge = shipped.knowledge.model_copy(
-        update={"paths": [str(kb)], "synonyms": [str(PROJECT_ROOT / "knowledge" / "synonyms")]}
+        update={"paths": [str(kb)], "synonyms": [str(PROJECT_ROOT / "knowledge" / "synonyms")], "quiz": [str(quiz)]}
     )
     # base_dir is where relative paths in the config land: the test's own folder.
     return shipped.model_copy(update={"knowledge": knowledge, "base_dir": tmp_path})

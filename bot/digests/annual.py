@@ -1,16 +1,12 @@
 """The year on one page: each person's figures of one study year, for the /annual card and
 text and the annual sheet of /export (bot/digests/annual_card.py, annual_views.py render them).
 
-Study credits, collective sessions and talks come from what is on every instance. Readings
-and the daily quiz are optional sections, read through `Sections`: a section with no source
-is None in every AnnualFigures, and a None section is left out of the card, the text and the
-sheet, never shown as 0. To switch one on, point SECTIONS at its query, e.g.
-
-    SECTIONS = Sections(readings=db.readings.read_counts, quiz=db.quiz.year_figures)
-
-Both are called as `source(session, person_ids, start, end)` with `end` inclusive, once for
-all the people gathered; readings return {person id: readings read}, quiz {person id: an object
-with days, answered, right}; a person they leave out has 0.
+Study credits, collective sessions and talks come from their tables; the week's readings
+(db.readings.read_counts) and the daily quiz (db.quiz.year_figures, only when the deployment
+has a quiz) are sections read through `Sections`, so a test can give other sources. A section
+with no source is None in every AnnualFigures and is left out of the card, the text and the
+sheet, never shown as 0. Sources are called as `source(session, person_ids, start, end)` with
+`end` inclusive, once for all the people gathered; a person they leave out has 0.
 """
 
 from __future__ import annotations
@@ -24,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import Services
 from bot.study.progress import TargetFacts, local_today, period_of_year, target_for
-from db import annual, readings, sessions
+from db import annual, quiz, readings, sessions
 from db.periods import Period
 
 
@@ -58,7 +54,7 @@ class Sections:
 
 
 # The sections this deployment has (see the module docstring).
-SECTIONS = Sections(readings=readings.read_counts)
+SECTIONS = Sections(readings=readings.read_counts, quiz=quiz.year_figures)
 
 
 @dataclass(frozen=True)
@@ -132,7 +128,8 @@ async def gather(
     attended = await sessions.attended_counts(session, ids, period.start, last)
     talks = await annual.talk_counts(session, ids, period.start, last)
     read = await sections.readings(session, ids, period.start, last) if sections.readings and ids else None
-    quiz = await sections.quiz(session, ids, period.start, last) if sections.quiz and ids else None
+    quizzing = sections.quiz is not None and services.config.quiz_activity is not None  # knowledge.quiz: []: no section
+    quiz = await sections.quiz(session, ids, period.start, last) if quizzing and ids else None
     result = []
     for person in persons:
         year_credits = credit[person.id]

@@ -14,12 +14,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digests.model import (
-    OrgDigest, OrgRow, PendingSummary, PersonRow, ReadingLine, SessionLine, UnitDigest, classify,
+    OrgDigest, OrgRow, PendingSummary, PersonRow, QuizWrongLine, ReadingLine, SessionLine, UnitDigest, classify,
 )
 from bot.study.progress import current_period, target_for
 from bot.services import Services
 from bot.scheduling.talk_prompts import due_date
-from db import credits, deliveries, people, readings, sessions, talks
+from db import credits, deliveries, people, quiz, readings, sessions, talks
 from db.people import PersonFacts
 from db.periods import pro_rata
 
@@ -65,6 +65,7 @@ async def person_rows(
     pair_talks = await talks.last_talks(session, ids, until=moment)
     postponed = await talks.postponements(session)
     attended = await sessions.attended_counts(session, ids, start, end)
+    answered = await quiz.figures(session, ids, start, end)
     # By unit, so 10,000 people cost a dictionary look-up each, not a scan of every supervisor.
     supervisors_of: dict[str, list[PersonFacts]] = defaultdict(list)
     for supervisor in (await people.facts(session, role="supervisor") if persons else []):
@@ -92,8 +93,25 @@ async def person_rows(
             talk_overdue=due is not None and due < moment,
             reachable=person.reachable and person.chat_id is not None,
             unit=person.unit, has_supervisor=bool(dues), sessions_attended=attended.get(person.id, 0),
+            **_quiz_fields(answered.get(person.id, quiz.NO_FIGURES)),
         ))
     return rows
+
+
+def _quiz_fields(figures: quiz.QuizFigures) -> dict[str, int]:
+    return {"quiz_days": figures.days, "quiz_answered": figures.answered, "quiz_right": figures.right}
+
+
+async def quiz_wrong_lines(session: AsyncSession, services: Services, start: date, end: date) -> tuple[QuizWrongLine, ...]:
+    """The items most often answered wrong in [start, end] (at least quiz.wrong_min_answers
+    answers, the top quiz.wrong_top), with their stems as the bank has them now."""
+    settings = services.config.quiz
+    bank = services.knowledge.snapshot.quiz
+    worst = await quiz.most_wrong(session, start, end, settings.wrong_min_answers, settings.wrong_top)
+    return tuple(
+        QuizWrongLine(w.item_id, w.entry_id, bank[w.item_id].stem if w.item_id in bank else "", w.answered, w.wrong)
+        for w in worst
+    )
 
 
 async def pending_summary(
@@ -141,6 +159,8 @@ async def org_digest(session: AsyncSession, services: Services, week_start: date
         uncertain=tuple(row.name for row in uncertain),
         sessions=await session_lines(session, services, None, week_start, week_end),
         reading=await reading_line(session, services, persons, week_start, as_of(week_end, today), names=False),
+        quiz_wrong=await quiz_wrong_lines(session, services, week_start, week_end),
+        quiz_wrong_min=services.config.quiz.wrong_min_answers,
     )
 
 

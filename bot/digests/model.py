@@ -49,6 +49,15 @@ class PersonRow:
     unit: str = ""
     has_supervisor: bool = True
     sessions_attended: int = 0  # collective sessions (/session) checked in to in the period
+    # The quiz (/quiz) in the period: days with an answer, questions answered, answered right.
+    quiz_days: int = 0
+    quiz_answered: int = 0
+    quiz_right: int = 0
+
+    @property
+    def quiz_accuracy(self) -> float | None:
+        """The share answered right; None when nothing was answered (shown as —, never 0%)."""
+        return self.quiz_right / self.quiz_answered if self.quiz_answered else None
 
     @property
     def gap(self) -> float:
@@ -96,6 +105,21 @@ class ReadingLine:
 
 
 @dataclass(frozen=True)
+class QuizWrongLine:
+    """A quiz item often answered wrong in the week (the admins' digest): rewrite it or its entry?"""
+
+    item_id: str
+    entry_id: str
+    stem: str  # as the bank has it now ("" if the item left the bank)
+    answered: int
+    wrong: int
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
 class UnitDigest:
     unit: str
     week_start: date
@@ -138,6 +162,8 @@ class OrgDigest:
     uncertain: tuple[str, ...] = ()
     sessions: tuple[SessionLine, ...] = ()  # every collective session of the week
     reading: ReadingLine | None = None  # the week's reading and how many read it, organisation-wide
+    quiz_wrong: tuple[QuizWrongLine, ...] = ()  # the week's most often wrong quiz items
+    quiz_wrong_min: int = 0  # the answers an item needed to be listed
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.digests.model import (
     OrgRow,
     PendingSummary,
     PersonRow,
+    QuizWrongLine,
     SessionLine,
     UnitDigest,
     attention_order,
@@ -50,12 +51,14 @@ def unit_digest_pages(
     continued_head = [texts.DIGEST_UNIT_TITLE_CONTINUED.format(unit=digest.unit), ""]
     first_size = max(1, page_size - (len(first_head) - len(continued_head) + 1) // 2)
     chunks = [people[:first_size], *_chunks(people[first_size:], page_size)] if len(people) > first_size else [people]
+    quiz = any(p.quiz_answered for p in digest.people)  # a week without answers keeps the lines as they were
     pages = []
     for index, chunk in enumerate(chunks):
         head = first_head if index == 0 else continued_head
         body = [
             line for person in chunk
-            for line in person_entry(person, digest.week_end, credit_name, sessions=bool(digest.sessions)).split("\n")
+            for line in person_entry(
+                person, digest.week_end, credit_name, sessions=bool(digest.sessions), quiz=quiz).split("\n")
         ]
         if not people:
             body = [texts.DIGEST_NO_PEOPLE]
@@ -84,9 +87,12 @@ def org_digest_pages(
     return pages
 
 
-def person_entry(person: PersonRow, today: date, credit_name: str = DEFAULT_CREDIT_NAME, sessions: bool = False) -> str:
+def person_entry(
+    person: PersonRow, today: date, credit_name: str = DEFAULT_CREDIT_NAME, sessions: bool = False, quiz: bool = False,
+) -> str:
     """Two lines: standing and totals, then last study and talk status (and, in a week with
-    collective sessions, how many the person checked in to)."""
+    collective sessions, how many the person checked in to; in a week with quiz answers, the
+    person's days, answers and accuracy)."""
     first = texts.DIGEST_PERSON_LINE.format(
         emoji=texts.DIGEST_STATUS_EMOJI[person.status],
         name=person.name,
@@ -102,7 +108,33 @@ def person_entry(person: PersonRow, today: date, credit_name: str = DEFAULT_CRED
     )
     if sessions:
         second += texts.DIGEST_PERSON_SESSIONS.format(count=person.sessions_attended)
+    if quiz:
+        second += texts.DIGEST_PERSON_QUIZ.format(
+            days=person.quiz_days, answered=person.quiz_answered, rate=quiz_rate(person.quiz_accuracy))
     return f"{first}\n{second}"
+
+
+def quiz_rate(accuracy: float | None) -> str:
+    """`80%`, `66.7%`; `—` when nothing was answered (no made-up 0%)."""
+    return texts.QUIZ_RATE_NONE if accuracy is None else f"{texts.num(100 * accuracy)}%"
+
+
+def quiz_wrong_block(lines: Sequence[QuizWrongLine], min_answers: int) -> list[str]:
+    """The admins' 易错题: items answered wrong most often this week, with item and entry ids."""
+    if not lines:
+        return []
+    return [
+        texts.ORG_DIGEST_QUIZ_WRONG_HEADER.format(min=min_answers),
+        *(texts.ORG_DIGEST_QUIZ_WRONG_LINE.format(
+            rank=rank, stem=_short(line.stem or line.item_id, 20), item_id=line.item_id, entry_id=line.entry_id,
+            rate=texts.num(100 * line.wrong_rate), wrong=line.wrong, answered=line.answered)
+          for rank, line in enumerate(lines, start=1)),
+        "",
+    ]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def session_line(line: SessionLine) -> str:
@@ -245,6 +277,7 @@ def _org_head(digest: OrgDigest, credit_name: str) -> list[str]:
         "",
         *_session_block(digest.sessions),
         *_reading_block(digest.reading),
+        *quiz_wrong_block(digest.quiz_wrong, digest.quiz_wrong_min),
     ]
 
 

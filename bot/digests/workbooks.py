@@ -30,6 +30,7 @@ Cell = str | int | float | bool | date | datetime | None
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0%"
+ACCURACY_FORMAT = "0.0%"  # a quiz accuracy keeps its one decimal, as the digest text shows it
 MIN_WIDTH = 6
 MAX_WIDTH = 50
 _SHEET_TITLE_LIMIT = 31  # Excel refuses longer sheet names
@@ -161,15 +162,30 @@ def unit_export_sheets(
     unit: str,
     credit_name: str = "学时",
 ) -> list[Sheet]:
-    """人员汇总, 学习记录 and 谈心谈话 for one unit or (with `unit` a label such as 全部单位)
-    the whole organisation. `week_credits` of each person is read as the credits of the
+    """人员汇总, 学习记录 and 谈心谈话 (and 每日答题 when anyone answered the quiz in the period)
+    for one unit or (with `unit` a label such as 全部单位) the whole organisation. `week_credits` of each person is read as the credits of the
     exported period (本期). Talks never carry their notes.
     """
-    return [
+    sheets = [
         people_sheet(people_rows, scope=unit, credit_name=credit_name),
         records_sheet(record_rows, credit_name=credit_name),
         talks_sheet(talk_rows),
     ]
+    if any(p.quiz_answered for p in people_rows):  # a period without quiz answers keeps the three sheets
+        sheets.append(quiz_sheet(people_rows, scope=unit))
+    return sheets
+
+
+def quiz_sheet(people: Sequence[PersonRow], *, scope: str) -> Sheet:
+    """每日答题: each person's days answered, answers, right answers and accuracy in the period;
+    accuracy is empty (not 0%) for someone who answered nothing."""
+    rows = [
+        [person.name, person.unit or scope, person.quiz_days, person.quiz_answered, person.quiz_right,
+         person.quiz_accuracy]
+        for person in sorted(people, key=lambda row: (row.unit, row.name))
+    ]
+    headers = list(texts.QUIZ_EXPORT_HEADERS)
+    return Sheet(texts.QUIZ_EXPORT_SHEET, headers, rows, number_formats={headers[5]: ACCURACY_FORMAT})
 
 
 def people_sheet(people: Sequence[PersonRow], *, scope: str, credit_name: str = "学时") -> Sheet:

@@ -200,7 +200,7 @@ async def _render_schedule(
 def _buttons(services: Services, activity_keys: Sequence[str], reading_id: str | None = None) -> InlineKeyboardMarkup:
     rows = [reading_messages.reading_buttons(reading_id)] if reading_id is not None else []
     for key in activity_keys:
-        activity = services.config.study.activity(key)
+        activity = services.config.study.loggable_activity(key)
         if activity is not None:
             rows.append([InlineKeyboardButton(texts.REMINDER_LOG_ACTIVITY.format(name=activity.name), callback_data=f"{STUDY_GO}:{key}")])
     rows.append([

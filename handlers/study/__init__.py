@@ -35,7 +35,7 @@ from handlers.study.one_line import _one_line
 async def study_command(update: Update, context: BotContext) -> None:
     if not await require_role(update, context, "cadre"):
         return
-    if not _settings(context).activities:
+    if not _settings(context).loggable:
         await update.message.reply_text(texts.STUDY_NO_ACTIVITIES)
         return
     if context.args:

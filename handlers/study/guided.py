@@ -32,7 +32,7 @@ async def study_from_reminder(update: Update, context: BotContext) -> None:
     if not await require_role(update, context, "cadre"):
         return
     await query.answer()
-    activity = _settings(context).activity((query.data or "").split(":", 2)[-1])
+    activity = _settings(context).loggable_activity((query.data or "").split(":", 2)[-1])
     await _advance(update, context, Draft(activity=activity.key if activity else None))
 
 
@@ -50,9 +50,9 @@ async def _next_prompt(
     """The step the draft is at, and its prompt. A field that breaks a rule is cleared here
     (the reason goes into the notice), so the draft may change."""
     settings = _settings(context)
-    activity = settings.activity(draft.activity) if draft.activity else None
+    activity = settings.loggable_activity(draft.activity) if draft.activity else None
     if activity is None:
-        return ACTIVITY, _with_notice(notice, texts.STUDY_PICK_ACTIVITY), _activity_keyboard(settings.activities)
+        return ACTIVITY, _with_notice(notice, texts.STUDY_PICK_ACTIVITY), _activity_keyboard(settings.loggable)
     notice = notice or _recheck(context, draft, activity)
     if draft.amount is None:
         return AMOUNT, _with_notice(notice, _amount_question(activity, settings)), _amount_keyboard(activity)
@@ -93,7 +93,7 @@ def _recheck(context: BotContext, draft: Draft, activity: ActivitySettings) -> s
 async def on_activity(update: Update, context: BotContext) -> None:
     query, draft = update.callback_query, _draft(context, ACTIVITY)
     key = (query.data or "").split(":", 2)[-1]
-    if draft is None or _settings(context).activity(key) is None:
+    if draft is None or _settings(context).loggable_activity(key) is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer()
@@ -107,7 +107,7 @@ async def on_all_types(update: Update, context: BotContext) -> None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer()
-    await _show(update, texts.STUDY_PICK_ACTIVITY, _activity_keyboard(_settings(context).activities))
+    await _show(update, texts.STUDY_PICK_ACTIVITY, _activity_keyboard(_settings(context).loggable))
 
 
 async def on_amount_button(update: Update, context: BotContext) -> None:
@@ -142,7 +142,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 async def _typed_activity(update: Update, context: BotContext, draft: Draft, text: str) -> None:
     """A typed activity name is a choice; a question is answered; anything else is asked
     about with the closest activities as buttons."""
-    match = match_activity(text, _settings(context).activities)
+    match = match_activity(text, _settings(context).loggable)
     if match.activity is not None:
         draft.activity = match.activity.key
         await _advance(update, context, draft)
@@ -179,7 +179,7 @@ async def _take(update: Update, context: BotContext, step: str, text: str) -> No
     rule is answered on the button; typed text that is clearly a question is answered as one;
     other typed text is answered by asking again with the reason."""
     draft, query = _draft(context, step), update.callback_query
-    activity = _settings(context).activity(draft.activity or "") if draft else None
+    activity = _settings(context).loggable_activity(draft.activity or "") if draft else None
     if draft is None or activity is None:
         if query is not None:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
@@ -228,7 +228,7 @@ def _fill(context: BotContext, draft: Draft, activity: ActivitySettings, step: s
 async def on_confirm(update: Update, context: BotContext) -> None:
     query, draft = update.callback_query, _draft(context, CONFIRM)
     token = (query.data or "").split(":", 2)[-1]
-    activity = _settings(context).activity(draft.activity or "") if draft else None
+    activity = _settings(context).loggable_activity(draft.activity or "") if draft else None
     if draft is None or activity is None or token != draft.token or draft.amount is None or draft.day is None:
         await answer_stale_confirm(update, context)
         return
@@ -286,7 +286,7 @@ def _unknown_activity(typed: str, match: ActivityMatch, settings: StudySettings)
     plainly (跑步 is like none of them, and offering 脱产培训 for it reads as a guess)."""
     if match.closest:
         return texts.STUDY_PICK_CLOSEST.format(text=typed), _activity_keyboard(match.closest, more=True)
-    return texts.STUDY_PICK_UNKNOWN.format(text=typed), _activity_keyboard(settings.activities)
+    return texts.STUDY_PICK_UNKNOWN.format(text=typed), _activity_keyboard(settings.loggable)
 
 
 def _activity_keyboard(activities: tuple[ActivitySettings, ...], more: bool = False) -> InlineKeyboardMarkup:

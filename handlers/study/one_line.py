@@ -23,7 +23,7 @@ async def _one_line(update: Update, context: BotContext) -> None:
     """`/study 专题讲座 2 [昨天] [备注]`: saved at once when complete and valid. With only an
     activity it continues as the guided flow; an unclear activity is asked with buttons."""
     settings, line = _settings(context), split_one_line(context.args)
-    match = match_activity(line.activity, settings.activities)
+    match = match_activity(line.activity, settings.loggable)
     if line.amount is None:
         draft = Draft(activity=match.activity.key if match.activity else None)
     else:

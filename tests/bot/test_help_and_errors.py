@@ -48,7 +48,7 @@ async def test_cadre_help_reads_as_a_short_list(harness: BotHarness) -> None:
         "张明，您可以使用以下功能：\n"
         "/study 记录学习 · /credits 学习进度 · /fix 更正记录\n"
         "/talk 申请谈心谈话 · /remind 提醒设置\n"
-        "/annual 年度学习记录\n"
+        "/quiz 每日一题、专题测验 · /annual 年度学习记录\n"
         "/reading 每周一篇\n"
         "/me 我的身份 · /cancel 取消当前操作\n"
         "直接发送问题即可查询政策，例如「三会一课多久开一次」，也可发送 /ask 问题。\n"

@@ -142,15 +142,18 @@ async def test_other_types_shows_every_activity(harness: BotHarness) -> None:
     offer = (await harness.send(user, "/study 看书 1"))[-1]
     assert [b.text for b in offer.flat_buttons] == ["读书笔记", "其他类型…"]
     everything = (await harness.press(user, offer, "其他类型"))[-1]
-    assert len(everything.flat_buttons) == len(harness.services.config.study.activities)
+    # Every activity one logs by hand; the quiz's (manual: false) is recorded by /quiz alone.
+    study = harness.services.config.study
+    assert [b.text for b in everything.flat_buttons] == [a.name for a in study.activities if a.manual]
+    assert len(everything.flat_buttons) == len(study.activities) - 1
 
 
 async def test_a_name_like_no_activity_lists_every_activity_plainly(harness: BotHarness) -> None:
     user = await cadre(harness)
     offer = (await harness.send(user, "/study 跑步 1"))[-1]
     assert offer.text == "没有「跑步」这个学习类型，请从以下类型中选择："
-    names = [a.name for a in harness.services.config.study.activities]
-    assert [b.text for b in offer.flat_buttons] == names
+    names = [a.name for a in harness.services.config.study.activities if a.manual]  # not the quiz's own
+    assert [b.text for b in offer.flat_buttons] == names and "每日答题" not in names
     confirm = (await harness.press(user, offer, "专题讲座"))[-1]
     assert "类型：专题讲座\n数量：1小时（1学时）" in confirm.text
 

@@ -1,7 +1,7 @@
 """readings: the week's reading published in the chat, and who read it and wrote a 心得
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 
 `published_readings` holds /publish's readings (the files' readings are not rows);
@@ -14,7 +14,7 @@ import db.models
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
