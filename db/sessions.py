@@ -208,6 +208,75 @@ def token(session_id: int, person_id: int) -> str:
     return f"ss{session_id}-p{person_id}"
 
 
+def makeup_token(session_id: int, person_id: int) -> str:
+    return f"ss{session_id}-m{person_id}"
+
+
+def is_closed(study_session: StudySession, now: datetime) -> bool:
+    return study_session.ended_at is not None or now >= study_session.closes_at
+
+
+class Makeup(Enum):
+    OPEN = "open"  # may write a 补学 note
+    STILL_OPEN = "still_open"  # 签到 is still open: check in instead
+    CHECKED_IN = "checked_in"
+    ALREADY = "already"  # a 补学 for this session exists (pending, confirmed or returned)
+    NOT_INVITED = "not_invited"
+    ORGANISER = "organiser"
+    NOT_CADRE = "not_cadre"
+
+
+@dataclass(frozen=True)
+class MakeupCheck:
+    outcome: Makeup
+    record_id: int | None = None  # ALREADY: the 补学 record
+
+
+async def makeup_check(session: AsyncSession, study_session: StudySession, person: Person, now: datetime) -> MakeupCheck:
+    """Whether `person` may log a 补学 for the session now: once the window closed, only
+    someone invited who did not check in, once per session (the record's token)."""
+    if person.id == study_session.organiser_id:
+        return MakeupCheck(Makeup.ORGANISER)
+    if not person.has_role("cadre"):
+        return MakeupCheck(Makeup.NOT_CADRE)
+    if not is_closed(study_session, now):
+        return MakeupCheck(Makeup.STILL_OPEN)
+    if await _checked_in(session, study_session.id, person.id):
+        return MakeupCheck(Makeup.CHECKED_IN)
+    if not invited(study_session, person):
+        return MakeupCheck(Makeup.NOT_INVITED)
+    existing = await credits.by_token(session, makeup_token(study_session.id, person.id))
+    if existing is not None:
+        return MakeupCheck(Makeup.ALREADY, existing.id)
+    return MakeupCheck(Makeup.OPEN)
+
+
+async def log_makeup(
+    session: AsyncSession, study_session: StudySession, person: Person, activity: credits.Activity, note: str,
+    now: datetime,
+) -> credits.LogResult:
+    """The 补学 record: the session's activity, amount and day, PENDING whatever the activity's
+    rule (a confirmer vouches for it, not the organiser's 签到), once per person and session."""
+    return await credits.log_study(
+        session, person_id=person.id, activity=_needing_confirmation(activity),
+        amount=Decimal(study_session.amount_hundredths) / 100, study_date=study_session.study_date, note=note,
+        client_token=makeup_token(study_session.id, person.id), now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _NeedsConfirmation:
+    key: str
+    unit: str
+    credits_per_unit: float
+    daily_cap: float | None
+    needs_confirmation: bool = True
+
+
+def _needing_confirmation(activity: credits.Activity) -> credits.Activity:
+    return _NeedsConfirmation(activity.key, activity.unit, activity.credits_per_unit, activity.daily_cap)
+
+
 async def _checked_in(session: AsyncSession, session_id: int, person_id: int) -> bool:
     found = await session.scalar(
         select(SessionCheckin.id).where(SessionCheckin.session_id == session_id, SessionCheckin.person_id == person_id)

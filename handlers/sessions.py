@@ -26,10 +26,11 @@ from bot.study.input import StudyInputError, check_amount, match_activity, parse
 from bot.study.progress import local_today
 from db import sessions
 from db.models import StudySession
+from handlers import session_makeup
 from handlers.replies import tell
 
 log = logging.getLogger(__name__)
-ACTIONS = ("in", "end", "list")
+ACTIONS = ("in", "end", "list", "mk")
 
 
 async def start_session(update: Update, context: BotContext) -> None:
@@ -129,6 +130,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if parts[1] == "in":
         await _check_in(update, context, row, checked_in)
+    elif parts[1] == "mk":
+        await session_makeup.on_press(update, context, row)
     elif context.person is None or context.person.id != row.organiser_id:
         await query.answer(texts.SESSION_NOT_ORGANISER, show_alert=True)
     elif parts[1] == "end":
@@ -153,8 +156,21 @@ async def _check_in(update: Update, context: BotContext, row: StudySession, chec
     await tell(update, _checkin_answer(context, result, row, activity))
     if result.closed_now:
         _send_soon(context)
+    if result.outcome is sessions.Checkin.CLOSED:
+        await _offer_makeup(update, row)
     if result.outcome in (sessions.Checkin.SAVED, sessions.Checkin.ATTENDED):
         await _redraw_count(context, row)  # after the answer: the presser does not wait for it
+
+
+async def _offer_makeup(update: Update, row: StudySession) -> None:
+    """The closed invitation (or the group's message) shows 补学 instead of 签到."""
+    message = update.callback_query.message
+    if message is None:
+        return
+    try:
+        await update.callback_query.edit_message_reply_markup(session_messages.makeup_keyboard(row.id))
+    except TelegramError as error:  # already shown, or too old to edit: the button works anyway
+        log.info("session %s: 补学 not offered on the message (%s)", row.id, error)
 
 
 def _checkin_answer(context: BotContext, result: sessions.CheckinResult, row: StudySession, activity: ActivitySettings) -> str:
@@ -265,3 +281,4 @@ async def _list(update: Update, context: BotContext, row: StudySession) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("session", start_session))
     app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{session_messages.PREFIX}:"))
+    session_makeup.register(app)
