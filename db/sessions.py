@@ -303,7 +303,8 @@ async def claim_count_redraw(
     `every_seconds`, and only to a different figure (one conditional UPDATE decides)."""
     if not redraw_due(study_session, now, every_seconds):
         return False  # redrawn lately (as the row was read): no write to the session's hot row
-    query = update(StudySession).where(StudySession.id == study_session.id, StudySession.count_shown != shown)
+    query = update(StudySession).where(
+        StudySession.id == study_session.id, StudySession.count_shown != shown, StudySession.ended_at.is_(None))
     if every_seconds > 0:
         cutoff = datetime.fromtimestamp(now.timestamp() - every_seconds, tz=now.tzinfo)
         query = query.where(
