@@ -1033,11 +1033,11 @@ SESSION_REPORT = "集体学习{state}：{name}{topic}（{day}）\n已签到{coun
 SESSION_REPORT_ENDED = "已结束"
 SESSION_REPORT_OPEN = "签到情况"
 SESSION_REPORT_NONE = "无"
-SESSION_REPORT_MAKEUP = "未签到的同志可用 /study {name} 补学，写明备注，经确认后计入。"
+SESSION_REPORT_MAKEUP = "未签到的同志可在签到通知上点「补学」写明情况，经确认后计入。"
 SESSION_CHECKED_IN = "签到成功：{name}{amount}（+{credits}），已计入。"
 SESSION_CHECKED_IN_CAPPED = "签到成功。今天的{name}已达每日上限，本次不再计{credit}。"
 SESSION_CHECKIN_ALREADY = "您已签到，无需重复签到。"
-SESSION_CHECKIN_CLOSED = "本次集体学习的签到已结束。如确实参加了，请用 /study {name} 补学，写明备注，经确认后计入。"
+SESSION_CHECKIN_CLOSED = "本次集体学习的签到已结束。未能参加的，可点下方「补学」写明情况，经确认后计入。"
 SESSION_CHECKIN_NOT_INVITED = "本次签到面向组织单位的干部，您不在其中，未记录。"
 SESSION_CHECKIN_ORGANISER = "您是本次集体学习的组织人，无需签到。"
 SESSION_CHECKIN_NOT_CADRE = "管理员无需签到，本次未记录。"
@@ -1052,7 +1052,6 @@ SESSION_AMOUNT_BAD = "时长「{text}」无法识别，请写数字，例如1或
 GROUP_PRIVATE_ONLY = "涉及个人记录和数据的功能请私聊助手使用，群内不显示。"
 GROUP_ASK_PRIVATE_UNKNOWN = "请先私聊助手完成绑定后再提问。"
 
-<<<<<<< HEAD
 
 # --- the week's reading (“三个一”: 一周一篇; /reading, /publish: handlers/readings.py) ----------------
 
@@ -1166,7 +1165,7 @@ ANNUAL_SHEET_QUIZ = ("每日答题（天）", "答题正确率")
 ANNUAL_SHEET_TALKS = "谈心谈话（次）"
 ANNUAL_SHEET_TALKS_LED = "开展谈心谈话（次）"
 ANNUAL_SHEET_TOTAL_ROW = "合计"
-=======
+
 # --- quizzes: 每日一题 / 专题测验 (/quiz; handlers/quiz.py, db/quiz.py, digests) -------------------
 QUIZ_NO_BANK = "目前还没有可用的题库，答题功能暂未开放。"
 QUIZ_USAGE = "用法：/quiz 开始今天的每日一题；/quiz 专题 专题名 按专题答题，例如：/quiz 专题 党费"
@@ -1203,4 +1202,20 @@ ORG_DIGEST_QUIZ_WRONG_HEADER = "易错题（本周作答不少于{min}次、错�
 ORG_DIGEST_QUIZ_WRONG_LINE = "{rank}. {stem}（{item_id}，条目{entry_id}）错误率{rate}%，{wrong}/{answered}次"
 QUIZ_EXPORT_SHEET = "每日答题"
 QUIZ_EXPORT_HEADERS = ("姓名", "单位", "答题天数", "答题数", "答对数", "正确率")
->>>>>>> quiz
+
+# --- collective sessions: 补学 after the window (handlers/session_makeup.py) --------------------
+SESSION_MAKEUP_BUTTON = "补学"
+SESSION_MAKEUP_ASK = (
+    "补学：{name}{topic}（{day}）\n请写明补学情况（如何补学、学了哪些内容），不超过{limit}字。"
+    "提交后经确认计入，发送 /cancel 可放弃。"
+)
+SESSION_MAKEUP_ASKED_PRIVATE = "请在与助手的私聊中写明补学情况。"
+SESSION_MAKEUP_EMPTY = "补学说明需用文字写明补学情况，请重新发送（不超过{limit}字）。"
+SESSION_MAKEUP_TOO_LONG = "补学说明有{count}字，超过{limit}字，请精简后重新发送。"
+SESSION_MAKEUP_NOTE = "补学（{name}{topic}，{day}集体学习）：{note}"
+SESSION_MAKEUP_SENT = "补学已提交：{name}{amount}（{credits}），待确认。\n{routing}"
+SESSION_MAKEUP_ALREADY = "您已为本次集体学习提交过补学（记录#{id}），无需重复提交。"
+SESSION_MAKEUP_CHECKED_IN = "您已签到本次集体学习，无需补学。"
+SESSION_MAKEUP_STILL_OPEN = "签到仍在进行，请直接点「签到」。"
+SESSION_MAKEUP_CAPPED = "今天的{name}已达每日上限，本次补学未记录。"
+SESSION_MAKEUP_DROPPED = "补学说明等待超过{minutes}分钟，已取消。需要时请再点「补学」。"

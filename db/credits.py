@@ -17,11 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import people
-from db.dialects import among
+from db.dialects import among, insert_or_add
 from db.models import Person, StudyFix, StudyMonthTotal, StudyRecord
 from db.periods import Period, month_of, pro_rata
 
@@ -85,10 +85,12 @@ async def log_study(
     the organiser vouches for everyone who checked in), whatever the activity's rule.
     """
     await _lock_person(session, person_id)
-    existing = await by_token(session, client_token)
-    if existing is not None:
-        return LogResult(LogOutcome.DUPLICATE, existing)
-    logged = await amount_on_day(session, person_id, activity.key, study_date)
+    # Read after the lock (a statement of its own, so its snapshot sees what a writer who held
+    # the lock before us committed): the token's record, if any, and what the day already holds.
+    existing_id, logged_hundredths = await _token_and_day(session, client_token, person_id, activity.key, study_date)
+    if existing_id is not None:
+        return LogResult(LogOutcome.DUPLICATE, await session.get(StudyRecord, existing_id))
+    logged = logged_hundredths / 100
     if over_cap(activity, logged, amount):
         return LogResult(LogOutcome.OVER_CAP, logged_that_day=logged)
     record = StudyRecord(
@@ -118,20 +120,18 @@ async def _lock_person(session: AsyncSession, person_id: int) -> None:
     await session.execute(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
 
 
+_TOTAL_KEYS = ("person_id", "month", "activity", "unit", "status")
+_TOTAL_FIGURES = ("amount_hundredths", "credits_hundredths", "records")
+
+
 async def _count(session: AsyncSession, record: StudyRecord, status: str, sign: int) -> None:
-    """Add (+1) or take away (-1) a record's figures in its month's running total for `status`."""
-    key = (record.person_id, month_of(record.study_date), record.activity, record.unit, status)
-    total = await session.get(StudyMonthTotal, key, populate_existing=True)
-    if total is None:
-        total = StudyMonthTotal(
-            person_id=key[0], month=key[1], activity=key[2], unit=key[3], status=status,
-            amount_hundredths=0, credits_hundredths=0, records=0,
-        )
-        session.add(total)
-    total.amount_hundredths += sign * record.amount_hundredths
-    total.credits_hundredths += sign * record.credits_hundredths
-    total.records += sign
-    await session.flush()
+    """Add (+1) or take away (-1) a record's figures in its month's running total for `status`:
+    one INSERT … ON CONFLICT DO UPDATE adding to the row (the callers hold the person's lock)."""
+    await session.execute(insert_or_add(session, StudyMonthTotal, _TOTAL_KEYS, _TOTAL_FIGURES), {
+        "person_id": record.person_id, "month": month_of(record.study_date), "activity": record.activity,
+        "unit": record.unit, "status": status, "amount_hundredths": sign * record.amount_hundredths,
+        "credits_hundredths": sign * record.credits_hundredths, "records": sign,
+    })
 
 
 async def rebuild_month_totals(session: AsyncSession, person_id: int) -> None:
@@ -167,6 +167,27 @@ async def amount_on_day(session: AsyncSession, person_id: int, activity_key: str
         )
     )
     return int(total or 0) / 100
+
+
+async def _token_and_day(
+    session: AsyncSession, client_token: str, person_id: int, activity_key: str, day: date,
+) -> tuple[int | None, int]:
+    """In one statement: the id of the record made with `client_token` (None: none yet) and the
+    hundredths of the activity the person logged (and did not withdraw) that day."""
+    row = (await session.execute(_TOKEN_AND_DAY, {
+        "token": client_token, "person": person_id, "activity": activity_key, "day": day,
+    })).one()
+    return row[0], int(row[1] or 0)
+
+
+# Built once: it runs for every study logged.
+_TOKEN_AND_DAY = select(
+    select(StudyRecord.id).where(StudyRecord.client_token == bindparam("token")).scalar_subquery(),
+    select(func.coalesce(func.sum(StudyRecord.amount_hundredths), 0)).where(
+        StudyRecord.person_id == bindparam("person"), StudyRecord.study_date == bindparam("day"),
+        StudyRecord.activity == bindparam("activity"), StudyRecord.status.in_(LIVE),
+    ).scalar_subquery(),
+)
 
 
 async def by_token(session: AsyncSession, client_token: str) -> StudyRecord | None:

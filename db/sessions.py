@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import credits, deliveries
 from db.deliveries import Planned
-from db.dialects import among, insert_ignoring_conflicts
+from db.dialects import among, insert_ignoring_conflicts, one_writer_at_a_time
 from db.models import Person, PersonRole, SessionCheckin, StudySession
 
 KIND_PREFIX = "session"  # deliveries: session:<id>, period CHECKIN (each cadre) or REPORT (the organiser)
@@ -73,6 +73,24 @@ async def start(
 
 async def by_id(session: AsyncSession, session_id: int) -> StudySession | None:
     return await session.get(StudySession, session_id, populate_existing=True)
+
+
+async def for_press(
+    session: AsyncSession, session_id: int, person_id: int | None,
+) -> tuple[StudySession | None, bool]:
+    """A button press's one read: the session row as it is now, and whether the presser has
+    checked in to it already (False for nobody known)."""
+    checked = (
+        select(SessionCheckin.id)
+        .where(SessionCheckin.session_id == StudySession.id, SessionCheckin.person_id == person_id)
+        .exists()
+    ) if person_id is not None else None
+    query = select(StudySession, checked) if checked is not None else select(StudySession)
+    found = (await session.execute(
+        query.where(StudySession.id == session_id).execution_options(populate_existing=True))).first()
+    if found is None:
+        return None, False
+    return found[0], bool(found[1]) if checked is not None else False
 
 
 async def set_control_message(session: AsyncSession, session_id: int, chat_id: int, message_id: int) -> None:
@@ -136,15 +154,16 @@ class CheckinResult:
 
 async def check_in(
     session: AsyncSession, study_session: StudySession, person: Person, activity: credits.Activity, now: datetime,
+    checked_in: bool,
 ) -> CheckinResult:
     """One 签到: at most one check-in and one record per person and session, however often or
     however concurrently pressed (the person's lock in log_study, the record's token, the
-    unique pair). The caller commits."""
+    unique pair). `checked_in` is what `for_press` read with the session row. The caller commits."""
     if person.id == study_session.organiser_id:
         return CheckinResult(Checkin.ORGANISER)
     if not person.has_role("cadre"):
         return CheckinResult(Checkin.NOT_CADRE)
-    if await _checked_in(session, study_session.id, person.id):
+    if checked_in:
         return CheckinResult(Checkin.ALREADY)
     if study_session.ended_at is not None:
         return CheckinResult(Checkin.CLOSED)
@@ -168,12 +187,94 @@ async def check_in(
         ).returning(SessionCheckin.id)
     )
     if inserted.first() is None:
+        if record_id is not None:
+            # Checked in by another update between our read and this insert, and the day's cap
+            # freed meanwhile: the record just made must not stay. Failing the update rolls it back.
+            raise CheckinRaced(f"session {study_session.id}, person {person.id}")
         return CheckinResult(Checkin.ALREADY)
     return CheckinResult(Checkin.SAVED if record_id is not None else Checkin.ATTENDED, record_id)
 
 
+def checkin_turn(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """Hold around check_in and its commit (dialects.one_writer_at_a_time: SQLite's writers by turn)."""
+    return one_writer_at_a_time(session)
+
+
+class CheckinRaced(RuntimeError):
+    """A second check-in of one person won a race it should not have: the update is rolled back."""
+
+
 def token(session_id: int, person_id: int) -> str:
     return f"ss{session_id}-p{person_id}"
+
+
+def makeup_token(session_id: int, person_id: int) -> str:
+    return f"ss{session_id}-m{person_id}"
+
+
+def is_closed(study_session: StudySession, now: datetime) -> bool:
+    return study_session.ended_at is not None or now >= study_session.closes_at
+
+
+class Makeup(Enum):
+    OPEN = "open"  # may write a 补学 note
+    STILL_OPEN = "still_open"  # 签到 is still open: check in instead
+    CHECKED_IN = "checked_in"
+    ALREADY = "already"  # a 补学 for this session exists (pending, confirmed or returned)
+    NOT_INVITED = "not_invited"
+    ORGANISER = "organiser"
+    NOT_CADRE = "not_cadre"
+
+
+@dataclass(frozen=True)
+class MakeupCheck:
+    outcome: Makeup
+    record_id: int | None = None  # ALREADY: the 补学 record
+
+
+async def makeup_check(session: AsyncSession, study_session: StudySession, person: Person, now: datetime) -> MakeupCheck:
+    """Whether `person` may log a 补学 for the session now: once the window closed, only
+    someone invited who did not check in, once per session (the record's token)."""
+    if person.id == study_session.organiser_id:
+        return MakeupCheck(Makeup.ORGANISER)
+    if not person.has_role("cadre"):
+        return MakeupCheck(Makeup.NOT_CADRE)
+    if not is_closed(study_session, now):
+        return MakeupCheck(Makeup.STILL_OPEN)
+    if await _checked_in(session, study_session.id, person.id):
+        return MakeupCheck(Makeup.CHECKED_IN)
+    if not invited(study_session, person):
+        return MakeupCheck(Makeup.NOT_INVITED)
+    existing = await credits.by_token(session, makeup_token(study_session.id, person.id))
+    if existing is not None:
+        return MakeupCheck(Makeup.ALREADY, existing.id)
+    return MakeupCheck(Makeup.OPEN)
+
+
+async def log_makeup(
+    session: AsyncSession, study_session: StudySession, person: Person, activity: credits.Activity, note: str,
+    now: datetime,
+) -> credits.LogResult:
+    """The 补学 record: the session's activity, amount and day, PENDING whatever the activity's
+    rule (a confirmer vouches for it, not the organiser's 签到), once per person and session."""
+    return await credits.log_study(
+        session, person_id=person.id, activity=_needing_confirmation(activity),
+        amount=Decimal(study_session.amount_hundredths) / 100, study_date=study_session.study_date, note=note,
+        client_token=makeup_token(study_session.id, person.id), now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _NeedsConfirmation:
+    key: str
+    unit: str
+    credits_per_unit: float
+    daily_cap: float | None
+    needs_confirmation: bool = True
+
+
+def _needing_confirmation(activity: credits.Activity) -> credits.Activity:
+    return _NeedsConfirmation(activity.key, activity.unit, activity.credits_per_unit, activity.daily_cap)
 
 
 async def _checked_in(session: AsyncSession, session_id: int, person_id: int) -> bool:
@@ -188,15 +289,22 @@ async def count(session: AsyncSession, session_id: int) -> int:
         select(func.count()).select_from(SessionCheckin).where(SessionCheckin.session_id == session_id)) or 0)
 
 
+def redraw_due(study_session: StudySession, now: datetime, every_seconds: float) -> bool:
+    """Whether the organiser's count may be redrawn now, as the row was read: not within
+    `every_seconds` of the last redraw. A press that finds it not due counts nothing."""
+    seen = study_session.count_shown_at
+    return every_seconds <= 0 or seen is None or (now - seen).total_seconds() >= every_seconds
+
+
 async def claim_count_redraw(
     session: AsyncSession, study_session: StudySession, shown: int, now: datetime, every_seconds: float,
 ) -> bool:
     """Whether this caller should redraw the organiser's count now: at most once every
     `every_seconds`, and only to a different figure (one conditional UPDATE decides)."""
-    seen = study_session.count_shown_at
-    if every_seconds > 0 and seen is not None and (now - seen).total_seconds() < every_seconds:
+    if not redraw_due(study_session, now, every_seconds):
         return False  # redrawn lately (as the row was read): no write to the session's hot row
-    query = update(StudySession).where(StudySession.id == study_session.id, StudySession.count_shown != shown)
+    query = update(StudySession).where(
+        StudySession.id == study_session.id, StudySession.count_shown != shown, StudySession.ended_at.is_(None))
     if every_seconds > 0:
         cutoff = datetime.fromtimestamp(now.timestamp() - every_seconds, tz=now.tzinfo)
         query = query.where(

@@ -10,26 +10,27 @@ names and figures are never posted in a group.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.chat.ids import parse_id
-from bot.config import ActivitySettings
+from bot.config import ActivitySettings, Config
 from bot.context import BotContext
 from bot.scheduling import sessions as session_messages
 from bot.study.input import StudyInputError, check_amount, match_activity, parse_amount
 from bot.study.progress import local_today
 from db import sessions
 from db.models import StudySession
+from handlers import session_makeup
 from handlers.replies import tell
 
 log = logging.getLogger(__name__)
-ACTIONS = ("in", "end", "list")
+ACTIONS = ("in", "end", "list", "mk")
 
 
 async def start_session(update: Update, context: BotContext) -> None:
@@ -121,12 +122,16 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     parts = (query.data or "").split(":")
     session_id = parse_id(parts[2]) if len(parts) == 3 and parts[1] in ACTIONS else None
-    row = await sessions.by_id(context.session, session_id) if session_id is not None else None
+    person_id = context.person.id if context.person is not None else None
+    row, checked_in = (
+        await sessions.for_press(context.session, session_id, person_id) if session_id is not None else (None, False))
     if row is None:
         await query.answer(texts.SESSION_STALE, show_alert=True)
         return
     if parts[1] == "in":
-        await _check_in(update, context, row)
+        await _check_in(update, context, row, checked_in)
+    elif parts[1] == "mk":
+        await session_makeup.on_press(update, context, row)
     elif context.person is None or context.person.id != row.organiser_id:
         await query.answer(texts.SESSION_NOT_ORGANISER, show_alert=True)
     elif parts[1] == "end":
@@ -135,7 +140,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _list(update, context, row)
 
 
-async def _check_in(update: Update, context: BotContext, row: StudySession) -> None:
+async def _check_in(update: Update, context: BotContext, row: StudySession, checked_in: bool) -> None:
     person, config = context.person, context.services.config
     activity = config.study.activity(row.activity)
     if person is None or not person.active:
@@ -145,13 +150,27 @@ async def _check_in(update: Update, context: BotContext, row: StudySession) -> N
         await tell(update, texts.SESSION_STALE)
         return
     now = context.services.now()
-    result = await sessions.check_in(context.session, row, person, activity, now)
-    await context.session.commit()  # the person's lock goes; the answer reports a saved check-in
+    async with sessions.checkin_turn(context.session):
+        result = await sessions.check_in(context.session, row, person, activity, now, checked_in)
+        await context.session.commit()  # the person's lock goes; the answer reports a saved check-in
     await tell(update, _checkin_answer(context, result, row, activity))
     if result.closed_now:
         _send_soon(context)
+    if result.outcome is sessions.Checkin.CLOSED:
+        await _offer_makeup(update, row)
     if result.outcome in (sessions.Checkin.SAVED, sessions.Checkin.ATTENDED):
-        await _redraw_count(context, row)
+        await _redraw_count(context, row)  # after the answer: the presser does not wait for it
+
+
+async def _offer_makeup(update: Update, row: StudySession) -> None:
+    """The closed invitation (or the group's message) shows 补学 instead of 签到."""
+    message = update.callback_query.message
+    if message is None:
+        return
+    try:
+        await update.callback_query.edit_message_reply_markup(session_messages.makeup_keyboard(row.id))
+    except TelegramError as error:  # already shown, or too old to edit: the button works anyway
+        log.info("session %s: 补学 not offered on the message (%s)", row.id, error)
 
 
 def _checkin_answer(context: BotContext, result: sessions.CheckinResult, row: StudySession, activity: ActivitySettings) -> str:
@@ -172,23 +191,55 @@ def _checkin_answer(context: BotContext, result: sessions.CheckinResult, row: St
 
 
 async def _redraw_count(context: BotContext, row: StudySession) -> None:
-    """Edit the organiser's 已签到 count, at most every sessions.count_refresh_seconds."""
+    """Edit the organiser's 已签到 count, at most every sessions.count_refresh_seconds. A press
+    within that time counts nothing; it makes sure one redraw follows when the time is up
+    (a job, so the last presses of a storm are shown too)."""
     if row.control_chat_id is None or row.control_message_id is None:
         return
-    settings = context.services.config.study.sessions
-    count = await sessions.count(context.session, row.id)
-    if not await sessions.claim_count_redraw(context.session, row, count, context.services.now(), settings.count_refresh_seconds):
+    every, now = context.services.config.study.sessions.count_refresh_seconds, context.services.now()
+    if not sessions.redraw_due(row, now, every):
+        _redraw_later(context, row, now, every)
         return
-    await context.session.commit()
-    await _show_control(context, row, count)
+    count = await sessions.count(context.session, row.id)
+    if await sessions.claim_count_redraw(context.session, row, count, now, every):
+        await context.session.commit()
+        await _show_control(context, row, count)
+
+
+def _redraw_later(context: BotContext, row: StudySession, now: datetime, every: float) -> None:
+    queue = context.job_queue
+    name = f"session-count-{row.id}"
+    if queue is None or queue.get_jobs_by_name(name):
+        return
+    shown_at = row.count_shown_at or now
+    wait = max(0.0, every - (now - shown_at).total_seconds()) + 0.05
+    queue.run_once(_redraw_job, when=wait, data=row.id, name=name)
+
+
+async def _redraw_job(context: BotContext) -> None:
+    """The trailing redraw: outside any update, in a session of its own."""
+    services = context.application.services  # type: ignore[attr-defined]
+    every, now = services.config.study.sessions.count_refresh_seconds, services.now()
+    async with services.db.session() as session:
+        row = await sessions.by_id(session, int(context.job.data))  # type: ignore[union-attr,arg-type]
+        if row is None or row.ended_at is not None:
+            return
+        count = await sessions.count(session, row.id)
+        if not await sessions.claim_count_redraw(session, row, count, now, every):
+            return
+        await session.commit()
+    await _show_control_with(context.bot, services.config, row, count)
 
 
 async def _show_control(context: BotContext, row: StudySession, count: int) -> None:
+    await _show_control_with(context.bot, context.services.config, row, count)
+
+
+async def _show_control_with(bot: Bot, config: Config, row: StudySession, count: int) -> None:
     if row.control_chat_id is None or row.control_message_id is None:
         return
-    config = context.services.config
     try:
-        await context.bot.edit_message_text(
+        await bot.edit_message_text(
             session_messages.control_text(config, row, count), chat_id=row.control_chat_id,
             message_id=row.control_message_id, reply_markup=session_messages.control_markup(row))
     except TelegramError as error:  # not modified, or deleted: the figure is in 名单 anyway
@@ -230,3 +281,4 @@ async def _list(update: Update, context: BotContext, row: StudySession) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("session", start_session))
     app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{session_messages.PREFIX}:"))
+    session_makeup.register(app)

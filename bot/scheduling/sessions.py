@@ -3,7 +3,8 @@ one message), the organiser's live count with 结束 and 名单, and the end rep
 planner that ends sessions whose window has passed, so the report goes out once, after a
 restart too (a delivery row, session:<id> / report).
 
-Buttons carry the session id only: `ss:in|end|list:<id>` (handlers/sessions.py).
+Buttons carry the session id only: `ss:in|end|list:<id>` (handlers/sessions.py), `ss:mk:<id>`
+(补学, handlers/session_makeup.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ PREFIX = "ss"
 def checkin_keyboard(session_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(texts.SESSION_CHECKIN_BUTTON, callback_data=f"{PREFIX}:in:{session_id}"),
+    ]])
+
+
+def makeup_keyboard(session_id: int) -> InlineKeyboardMarkup:
+    """What a closed invitation offers instead of 签到: 补学 (handlers/session_makeup.py)."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.SESSION_MAKEUP_BUTTON, callback_data=f"{PREFIX}:mk:{session_id}"),
     ]])
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.console.chat import LocalUser
 from bot.console.request import BotMessage
 from db.models import Delivery, SessionCheckin, StudyRecord
+from tests.bot.restart import restarted
 from tests.conftest import BotHarness
 
 GROUP = -100_777
@@ -91,7 +92,7 @@ async def test_end_button_reports_who_checked_in_and_who_did_not(harness: BotHar
     ended = await harness.press(who["S01"], control, "结束")
     report = ended[-1]
     assert report.text.startswith("集体学习已结束") and "已签到1/2，签到率50%" in report.text
-    assert "未签到：李华" in report.text and "/study 周一例会学习" in report.text
+    assert "未签到：李华" in report.text and "点「补学」" in report.text and "/study" not in report.text
     assert any(m.kind == "edit" and "已结束" in m.text for m in ended)
     late = await harness.press(who["C02"], invite_for(sent, who["C02"]), "签到")
     assert "签到已结束" in late[0].text
@@ -216,3 +217,112 @@ async def test_a_question_naming_the_bot_in_a_group_is_answered_there(harness: B
     assert replies and all(m.chat_id == GROUP for m in replies)
     stranger = await send_in_group(harness, harness.stranger(), "@cadrebot_test 三会一课多久开一次")
     assert [m.text for m in stranger] == ["请先私聊助手完成绑定后再提问。"]
+
+
+# --- 补学 after the window -------------------------------------------------------------------
+
+
+async def closed_invite(harness: BotHarness, who: dict[str, LocalUser], user: str) -> list[BotMessage]:
+    """A session whose window has passed, and `user` pressing 签到 on its invitation."""
+    await start(harness, who["S01"], "/session 周一例会学习 1 学习党章")
+    sent = await harness.tick("2026-11-20 10:01")
+    harness.set_time(harness.services.now() + timedelta(hours=3))
+    return await harness.press(who[user], invite_for(sent, who[user]), "签到")
+
+
+async def test_a_makeup_after_the_window_waits_for_the_organisers_confirmation(harness: BotHarness) -> None:
+    who = await people(harness)
+    pressed = await closed_invite(harness, who, "C02")
+    assert "签到已结束" in pressed[0].text and "补学" in pressed[0].text and "/study" not in pressed[0].text
+    [closed] = [m for m in pressed if m.kind == "edit" and m.chat_id == who["C02"].user_id]
+    assert [b.text for b in closed.flat_buttons] == ["补学"]
+    asked = await harness.press(who["C02"], closed, "补学")
+    assert "请写明补学情况" in asked[-1].text and "学习党章" in asked[-1].text
+    assert "需用文字" in (await harness.send(who["C02"], "👍👍"))[0].text
+    assert "超过200字" in (await harness.send(who["C02"], "学" * 4000))[0].text
+    assert await records(harness) == []
+    replies = await harness.send(who["C02"], "观看了例会录像，学习了党章第三章")
+    reply = next(m for m in replies if m.chat_id == who["C02"].user_id)
+    assert reply.text.startswith("补学已提交：周一例会学习1次") and "已请赵强确认" in reply.text
+    [prompt] = [m for m in replies if m.chat_id == who["S01"].user_id]
+    assert "李华" in prompt.text and "观看了例会录像" in prompt.text
+    assert [b.text for b in prompt.flat_buttons] == ["✅ 通过", "↩️ 退回"]
+    [record] = await records(harness)
+    assert (record.status, record.activity, record.amount_hundredths) == ("pending", "zhouyi", 100)
+    assert record.note.startswith("补学（周一例会学习：学习党章")
+    await harness.press(who["S01"], prompt, "通过")
+    [record] = await records(harness)
+    organiser = await harness.person("S01")
+    assert (record.status, record.decided_by) == ("confirmed", organiser.id)
+    again = await harness.press(who["C02"], closed, "补学")
+    assert "已为本次集体学习提交过补学" in again[0].text
+    assert len(await records(harness)) == 1 and await count_of(harness, SessionCheckin) == 0
+
+
+async def test_makeup_is_refused_while_open_after_checking_in_and_to_anyone_not_invited(harness: BotHarness) -> None:
+    who = await people(harness)
+    control = (await start(harness, who["S01"]))[-1]
+    sent = await harness.tick("2026-11-20 10:01")
+    await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    makeup = control.button("结束").data.replace("end", "mk")
+    assert "签到仍在进行" in (await harness.chat.press_data(who["C02"], control, makeup))[0].text
+    harness.set_time(harness.services.now() + timedelta(hours=3))
+    assert "无需补学" in (await harness.chat.press_data(who["C01"], control, makeup))[0].text
+    assert "不在其中" in (await harness.chat.press_data(who["C03"], control, makeup))[0].text
+    assert "管理员无需签到" in (await harness.chat.press_data(who["A01"], control, makeup))[0].text
+    assert "组织人" in (await harness.chat.press_data(who["S01"], control, makeup))[0].text
+    assert "邀请码" in (await harness.chat.press_data(harness.stranger(), control, makeup))[0].text
+    for forged in ("ss:mk:99999", "ss:mk:-1", "ss:mk:1:2"):
+        assert [m.text for m in await harness.chat.press_data(who["C02"], control, forged)] == ["这个按钮已失效。"]
+    assert len(await records(harness)) == 1  # 张明's check-in, nothing else
+
+
+async def test_a_makeup_note_survives_a_restart_and_a_second_note_records_nothing(harness: BotHarness) -> None:
+    who = await people(harness)
+    pressed = await closed_invite(harness, who, "C02")
+    closed = next(m for m in pressed if m.kind == "edit")
+    await harness.press(who["C02"], closed, "补学")
+    async with restarted(harness) as second:
+        replies = await second.send(who["C02"], "自学了会议材料")
+        assert any(m.text.startswith("补学已提交") for m in replies)
+        assert "已为本次集体学习提交过补学" in (await second.press(who["C02"], closed, "补学"))[0].text
+        assert "学习党章" not in (await second.send(who["C02"], "自学了会议材料"))[-1].text  # no flow: a question now
+    assert [r.status for r in await records(harness)] == ["pending"]
+
+
+async def test_makeup_within_a_full_daily_cap_records_nothing(harness: BotHarness) -> None:
+    who = await people(harness)
+    pressed = await closed_invite(harness, who, "C02")
+    await harness.send(who["C02"], "/study 周一例会学习 1")  # by hand: confirmed at once, as configured
+    closed = next(m for m in pressed if m.kind == "edit")
+    await harness.press(who["C02"], closed, "补学")
+    assert "已达每日上限" in (await harness.send(who["C02"], "自学了会议材料"))[-1].text
+    assert [r.status for r in await records(harness)] == ["confirmed"]
+
+
+async def test_makeup_in_a_group_asks_for_the_note_in_private(harness: BotHarness) -> None:
+    who = await people(harness)
+    replies = await send_in_group(harness, who["S01"], "/session 周一例会学习")
+    [in_group] = [m for m in replies if m.chat_id == GROUP]
+    harness.set_time(harness.services.now() + timedelta(hours=3))
+    pressed = await harness.press(who["C02"], in_group, "签到")
+    [closed] = [m for m in pressed if m.kind == "edit" and m.chat_id == GROUP]
+    asked = await harness.press(who["C02"], closed, "补学")
+    assert asked[0].kind == "alert" and "私聊" in asked[0].text
+    assert [m.chat_id for m in asked[1:]] == [who["C02"].user_id]
+    replies = await harness.send(who["C02"], "自学了会议材料")
+    assert all(m.chat_id != GROUP for m in replies) and any(m.text.startswith("补学已提交") for m in replies)
+
+
+async def test_a_restart_mid_session_keeps_checkins_once_and_the_end_report(harness: BotHarness) -> None:
+    who = await people(harness)
+    control = (await start(harness, who["S01"]))[-1]
+    sent = await harness.tick("2026-11-20 10:01")
+    await harness.press(who["C01"], invite_for(sent, who["C01"]), "签到")
+    async with restarted(harness) as second:
+        assert "无需重复" in (await second.press(who["C01"], invite_for(sent, who["C01"]), "签到"))[0].text
+        assert "签到成功" in (await second.press(who["C02"], invite_for(sent, who["C02"]), "签到"))[0].text
+        ended = await second.press(who["S01"], control, "结束")
+        assert "已签到2/2，签到率100%" in ended[-1].text
+        assert [m for m in await second.tick("2026-11-20 12:30") if m.chat_id == who["S01"].user_id] == []
+    assert len(await records(harness)) == 2 and await count_of(harness, SessionCheckin) == 2
