@@ -21,7 +21,9 @@ from bot.digests import annual
 from bot.digests.annual import ActivityLine, AnnualFigures, QuizYear, Sections
 from bot.digests.annual_card import card_png
 from db import talks
-from tests.conftest import BotHarness
+from knowledge.loader import load_base
+from knowledge.quiz import load_quiz
+from tests.conftest import HANDLER_KB, HANDLER_QUIZ, BotHarness
 
 GROUP = -100_888
 NOTES = "家里有困难，需关心"
@@ -94,7 +96,7 @@ async def test_a_cadre_gets_the_card_and_the_text_of_this_study_year(harness: Bo
     assert "· 集体学习签到1次" in text.text and "· 谈心谈话1次" in text.text
     assert "开展谈心谈话" not in text.text  # 张明 supervises nobody
     assert "· 每周一篇已读0篇" in text.text  # the shipped readings: a true 0, not a missing section
-    assert "答题" not in text.text  # no quiz section yet: absent, not 0
+    assert "· 每日答题0天，答题0道，答对0道\n" in text.text  # no answers: no rate at all
     assert NOTES not in text.text and TOPIC not in text.text
 
 
@@ -171,7 +173,7 @@ async def test_the_supervisors_export_has_an_annual_sheet_of_only_his_people_and
     assert zhang["谈心谈话（次）"] == 1 and zhang["开展谈心谈话（次）"] is None
     assert by_name["赵强"]["开展谈心谈话（次）"] == 1
     assert zhang["每周一篇已读（篇）"] == 0  # the shipped readings section
-    assert not any(h.startswith("每日答题") for h in header)  # no quiz section yet: no columns
+    assert (zhang["每日答题（天）"], zhang["答题正确率"]) == (0, None)  # nothing answered: no rate
     assert total[0] == "合计" and total[header.index("合计学时")] == 7.5
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
@@ -269,3 +271,14 @@ def test_long_names_many_activity_types_every_section_and_an_over_target_year_st
     assert crowded.fraction > 1.4  # 130 of 90: the bar fills its track, the percentage says 144%
     empty = figures("李华", "", [0] * 8, 90, sessions_attended=0, talks=0)
     assert png_size(card_png(empty))[0] == 1080
+
+
+async def test_a_days_quiz_shows_on_the_card_as_answered_by_the_bot(harness: BotHarness) -> None:
+    users = await setup(harness)
+    question = (await harness.send(users["C01"], "/quiz"))[-1]
+    item = next(i for i in load_quiz([HANDLER_QUIZ], load_base([HANDLER_KB]).entries).items
+                if i.stem == question.text.split("\n")[2])
+    await harness.press(users["C01"], question, f"{item.answer_letter}. ")
+    text = card_and_text(await harness.send(users["C01"], "/annual"))[1].text
+    assert "· 每日答题1天，答题1道，答对1道，正确率100%" in text
+    assert "· 每日答题：1题，0.2学时" in text  # the right answer's credit, under its activity
