@@ -34,11 +34,15 @@ class Services:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Talk notes are encrypted with it (bot/ops/notes_key.py); None: notes cannot be written.
     notes: NotesCipher | None = None
-    # The week's readings from the files (knowledge/readings.py); /publish adds rows in the database.
-    readings: ReadingLoad = field(default_factory=lambda: ReadingLoad(()))
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def readings(self) -> ReadingLoad:
+        """The week's readings from the files, reloaded with the base (/reload, another
+        instance's change); /publish adds rows in the database (db/readings.py)."""
+        return self.knowledge.readings
 
     def local_now(self) -> datetime:
         return self.clock().astimezone(self.config.tz)
@@ -67,9 +71,10 @@ def check_knowledge(config: Config) -> None:
     load_reading_files(config)
 
 
-def load_reading_files(config: Config) -> ReadingLoad:
-    """The configured readings, or KnowledgeBaseError naming the first problem (file:line key)."""
-    shelf = load_readings(config.reading_paths)
+def load_reading_files(config: Config, shelf: ReadingLoad | None = None) -> ReadingLoad:
+    """The configured readings (or `shelf`, as loaded), or KnowledgeBaseError naming the first
+    problem (file:line key): at start, readings with errors stop the bot as a broken base does."""
+    shelf = load_readings(config.reading_paths) if shelf is None else shelf
     if shelf.errors:
         more = len(shelf.errors) - 1
         tail = f" (and {more} more; run 'cadrebot kb check' to see them all)" if more else ""
@@ -79,7 +84,8 @@ def load_reading_files(config: Config) -> ReadingLoad:
 
 def load_knowledge(config: Config) -> KnowledgeStore:
     """The knowledge base named by the config, or KnowledgeBaseError saying what is wrong."""
-    store = KnowledgeStore(config.knowledge_paths, config.knowledge, config.synonym_paths, config.quiz_paths)
+    store = KnowledgeStore(config.knowledge_paths, config.knowledge, config.synonym_paths, config.quiz_paths,
+                           config.reading_paths)
     problem = knowledge_problem(store.last_load, [str(p) for p in config.knowledge_paths])
     if problem is not None:
         raise KnowledgeBaseError(problem)
@@ -107,6 +113,6 @@ def make_services(config: Config, database_url: str | None = None, notes: NotesC
     """Load the knowledge base named by the config (refusing one that cannot be served), then
     open the database. `notes` is the talk-notes cipher (bot/ops/notes_key.py)."""
     knowledge = load_knowledge(config)
-    readings = load_reading_files(config)
+    load_reading_files(config, knowledge.last_readings)
     db = Database(database_url or config.database_url, echo=config.database.echo, pool_size=pool_size(config))
-    return Services(config=config, db=db, knowledge=knowledge, notes=notes, readings=readings)
+    return Services(config=config, db=db, knowledge=knowledge, notes=notes)

@@ -57,6 +57,17 @@ def _quiz_note(store: KnowledgeStore) -> str:
         count=len(quiz.errors), kept=len(store.snapshot.quiz), lines=_issue_lines(quiz.errors))
 
 
+def _readings_note(store: KnowledgeStore) -> str:
+    """After a reload: how many of the week's readings the files hold, or why they were not updated."""
+    if not store.reading_paths:
+        return ""
+    shelf = store.last_readings
+    if shelf.ok:
+        return "\n" + texts.READING_RELOAD_COUNT.format(count=len(store.readings.readings))
+    return "\n" + texts.READING_RELOAD_PROBLEMS.format(
+        count=len(shelf.errors), kept=len(store.readings.readings), lines=_issue_lines(shelf.errors))
+
+
 def _actor(context: BotContext) -> int | None:
     return context.person.id if context.person else None
 
@@ -72,7 +83,8 @@ async def reload_command(update: Update, context: BotContext) -> None:
         await audit.record(context.session, _actor(context), "kb.reload", {"entries": len(result.entries)},
                            context.services.now())
         await update.message.reply_text(
-            texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)) + _quiz_note(store))
+            texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)) + _quiz_note(store)
+            + _readings_note(store))
     else:
         await update.message.reply_text(
             texts.RELOAD_FAILED.format(count=len(store.snapshot.entries), errors=_issue_lines(result.errors))

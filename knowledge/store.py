@@ -28,6 +28,7 @@ from knowledge.lexicon import EMPTY, Lexicon, load_lexicon
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.normalize import normalize
 from knowledge.quiz import QuizItem, QuizLoad, load_quiz
+from knowledge.readings import ReadingLoad, load_readings
 from knowledge.schema import Entry, KbIssue
 from knowledge.settings import KnowledgeSettings
 from knowledge.yamledit import add_alternate_text
@@ -61,10 +62,17 @@ class KnowledgeStore:
     def __init__(
         self, paths: Sequence[Path | str], settings: KnowledgeSettings | None = None,
         synonym_paths: Sequence[Path | str] = (), quiz_paths: Sequence[Path | str] = (),
+        reading_paths: Sequence[Path | str] = (),
     ) -> None:
         self.paths = [Path(p) for p in paths]
         self.synonym_paths = [Path(p) for p in synonym_paths]
         self.quiz_paths = [Path(p) for p in quiz_paths]
+        self.reading_paths = [Path(p) for p in reading_paths]
+        # The week's readings served (knowledge/readings.py), and the files as last read: readings
+        # with problems are not taken (all or nothing); those served before stay, and the problems
+        # are reported (start-up refuses them; /reload says why nothing changed).
+        self.readings = ReadingLoad(())
+        self.last_readings = ReadingLoad(())
         # The quiz bank as last read: its problems are reported (start-up, /reload), never block the base.
         self.last_quiz = QuizLoad(())
         self.settings = settings or KnowledgeSettings()
@@ -89,7 +97,7 @@ class KnowledgeStore:
 
     def disk_fingerprint(self) -> str:
         """The fingerprint of the files as they are on disk now (cheap: hashing, no parsing)."""
-        return files_fingerprint([*self.paths, *self.synonym_paths, *self.quiz_paths])
+        return files_fingerprint([*self.paths, *self.synonym_paths, *self.quiz_paths, *self.reading_paths])
 
     def install_file(self, filename: str, content: bytes) -> LoadResult:
         """Validate ``content`` as ``filename`` against the whole base; if sound, back up, write, swap."""
@@ -149,6 +157,9 @@ class KnowledgeStore:
             self.lexicon = vocabulary.lexicon
             quiz = self._quiz_for(result.entries)
             self.snapshot = Snapshot.build(result.entries, self.settings, self.lexicon, quiz)
+            self.last_readings = load_readings(self.reading_paths)
+            if self.last_readings.ok:
+                self.readings = self.last_readings
             self.fingerprint = fingerprint
         return result
 

@@ -23,7 +23,8 @@ def other_instance(harness: BotHarness, paths: list[Path] | None = None) -> Know
     """A second instance on the same database: its own knowledge store (the same folder unless
     `paths` names another) and its own sync state."""
     config = harness.services.config
-    store = KnowledgeStore(paths or config.knowledge_paths, config.knowledge, config.synonym_paths, config.quiz_paths)
+    store = KnowledgeStore(paths or config.knowledge_paths, config.knowledge, config.synonym_paths, config.quiz_paths,
+                           config.reading_paths)
     services = Services(config=config, db=harness.services.db, knowledge=store, clock=harness.services.clock)
     return KnowledgeSync(services)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from bot.console.chat import LocalUser
 from db.models import ReadingMark, StudyRecord
 from tests.bot.restart import restarted
-from tests.conftest import BotHarness
+from tests.conftest import PROJECT_ROOT, BotHarness
 
 WEDNESDAY = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, week 2026-W49
 NOTES = "通过学习新时代党的组织路线，我深刻认识到组织体系建设是党的建设的重点。" * 4  # 35 × 4 = 140 字
@@ -214,3 +215,22 @@ async def test_only_an_admins_export_has_the_notes_sheet(harness: BotHarness) ->
     book = load_workbook(io.BytesIO(supervisor.content))
     assert "每周一篇心得" not in book.sheetnames
     assert all(NOTES[:20] not in str(cell.value) for ws in book.worksheets for row in ws.iter_rows() for cell in row)
+
+
+async def test_reload_takes_an_edited_readings_file_and_keeps_the_served_ones_when_it_is_broken(
+    harness: BotHarness, tmp_path: Path,
+) -> None:
+    who = await people(harness)
+    folder = tmp_path / "readings"
+    folder.mkdir()
+    shipped = (PROJECT_ROOT / "knowledge" / "readings" / "2026-2027.yaml").read_text(encoding="utf-8")
+    harness.services.knowledge.reading_paths = [folder]  # as if config.readings.paths named it
+    (folder / "plan.yaml").write_text(shipped.replace("title: 新时代党的组织路线", "title: 新时代党的组织路线（修订）"),
+                                      encoding="utf-8")
+    reloaded = (await harness.send(who["A01"], "/reload"))[-1].text
+    assert "每周一篇：5篇。" in reloaded
+    assert "《新时代党的组织路线（修订）》" in (await harness.send(who["C01"], "/reading"))[0].text
+    (folder / "plan.yaml").write_text(shipped.replace("week: 2026-W50", "week: 2026-W99"), encoding="utf-8")
+    refused = (await harness.send(who["A01"], "/reload"))[-1].text
+    assert "每周一篇的文件有1处问题，未更新，仍使用原有的5篇" in refused and "plan.yaml" in refused
+    assert "《新时代党的组织路线（修订）》" in (await harness.send(who["C01"], "/reading"))[0].text
