@@ -46,26 +46,20 @@ def _warnings(result: LoadResult) -> str:
     return texts.RELOAD_WARNINGS.format(count=len(result.warnings), lines=_issue_lines(result.warnings))
 
 
-def _quiz_note(store: KnowledgeStore) -> str:
-    """After a reload: how many quiz items are served, or why the bank was not updated."""
-    if not store.quiz_paths:
-        return ""
-    quiz = store.last_quiz
-    if quiz.ok:
-        return "\n" + texts.QUIZ_RELOAD_COUNT.format(count=len(store.snapshot.quiz))
-    return "\n" + texts.QUIZ_RELOAD_PROBLEMS.format(
-        count=len(quiz.errors), kept=len(store.snapshot.quiz), lines=_issue_lines(quiz.errors))
-
-
-def _readings_note(store: KnowledgeStore) -> str:
-    """After a reload: how many of the week's readings the files hold, or why they were not updated."""
-    if not store.reading_paths:
-        return ""
-    shelf = store.last_readings
-    if shelf.ok:
-        return "\n" + texts.READING_RELOAD_COUNT.format(count=len(store.readings.readings))
-    return "\n" + texts.READING_RELOAD_PROBLEMS.format(
-        count=len(shelf.errors), kept=len(store.readings.readings), lines=_issue_lines(shelf.errors))
+def _side_files_note(store: KnowledgeStore) -> str:
+    """After a reload: how many quiz items and readings are served, or why their files were not
+    taken (all or nothing: what was served before stays)."""
+    notes = []
+    for paths, loaded, served, counted, refused in (
+        (store.quiz_paths, store.last_quiz, len(store.snapshot.quiz), texts.QUIZ_RELOAD_COUNT, texts.QUIZ_RELOAD_PROBLEMS),
+        (store.reading_paths, store.last_readings, len(store.readings.readings), texts.READING_RELOAD_COUNT,
+         texts.READING_RELOAD_PROBLEMS),
+    ):
+        if not paths:
+            continue
+        notes.append(counted.format(count=served) if loaded.ok else
+                     refused.format(count=len(loaded.errors), kept=served, lines=_issue_lines(loaded.errors)))
+    return "".join("\n" + note for note in notes)
 
 
 def _actor(context: BotContext) -> int | None:
@@ -83,8 +77,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
         await audit.record(context.session, _actor(context), "kb.reload", {"entries": len(result.entries)},
                            context.services.now())
         await update.message.reply_text(
-            texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)) + _quiz_note(store)
-            + _readings_note(store))
+            texts.RELOAD_OK.format(count=len(result.entries), warnings=_warnings(result)) + _side_files_note(store))
     else:
         await update.message.reply_text(
             texts.RELOAD_FAILED.format(count=len(store.snapshot.entries), errors=_issue_lines(result.errors))

@@ -43,6 +43,36 @@ def line_of(node: Node) -> int:
     """1-based line where ``node`` starts."""
     return node.start_mark.line + 1
 
+def listed_nodes(name: str, root: Node | None, key: str, what: str, code: str, errors: list[KbIssue]) -> list[Node]:
+    """The nodes of the file's one top-level ``key:`` list (the quiz bank's ``items:``, the
+    readings' ``readings:``), or [] with an error that explains the shape the file must have;
+    any other top-level key is an error at its line."""
+    if not isinstance(root, MappingNode):
+        shape = f"expected a top-level mapping with {'an' if key[0] in 'aeiou' else 'a'} '{key}:' list"
+        errors.append(KbIssue(name, None if root is None else line_of(root), None, shape, code))
+        return []
+    found: Node | None = None
+    for key_node, value in root.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            found = value
+        else:
+            errors.append(KbIssue(name, line_of(key_node), None, f"unknown top-level key {text_of(key_node)!r}",
+                                  "unknown_top_key", {"key": text_of(key_node)}))
+    if found is None:
+        errors.append(KbIssue(name, line_of(root), None, f"missing top-level '{key}:' list", code))
+        return []
+    if isinstance(found, ScalarNode) and found.tag.endswith(":null"):
+        return []
+    if not isinstance(found, SequenceNode):
+        errors.append(KbIssue(name, line_of(found), None, f"'{key}' must be a list of {what}", code))
+        return []
+    return list(found.value)
+
+
+def text_of(node: Node) -> str:
+    """A mapping key as written, for messages (a key that is itself a list or mapping has no text)."""
+    return str(node.value) if isinstance(node, ScalarNode) else "<complex key>"
+
 
 def decode(name: str, data: bytes) -> tuple[str | None, KbIssue | None]:
     """UTF-8 text of ``data`` (a BOM is tolerated), or an issue naming the bad byte's line."""
@@ -99,8 +129,8 @@ def _entry_nodes(name: str, root: Node | None, result: ParsedFile) -> list[Node]
             entries = value
         else:
             result.errors.append(KbIssue(
-                name, line_of(key), None, f"unknown top-level key {_key_text(key)!r}", "unknown_top_key",
-                {"key": _key_text(key)}))
+                name, line_of(key), None, f"unknown top-level key {text_of(key)!r}", "unknown_top_key",
+                {"key": text_of(key)}))
     if entries is None:
         result.errors.append(KbIssue(name, line_of(root), None, "missing top-level 'entries:' list", "no_entries"))
         return []
@@ -110,10 +140,6 @@ def _entry_nodes(name: str, root: Node | None, result: ParsedFile) -> list[Node]
         result.errors.append(KbIssue(name, line_of(entries), None, "'entries' must be a list of entries", "no_entries"))
         return []
     return list(entries.value)
-
-
-def _key_text(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else "<complex key>"
 
 
 def _parse_entry(name: str, node: Node, constructor: SafeConstructor, result: ParsedFile) -> None:
@@ -147,7 +173,7 @@ def _read_fields(
     key_lines: dict[str, int] = {}
     issues: list[KbIssue] = []
     for key_node, value_node in node.value:
-        key, key_line = _key_text(key_node), line_of(key_node)
+        key, key_line = text_of(key_node), line_of(key_node)
         if key not in ENTRY_KEYS:
             close = _closest_key(key)
             issues.append(KbIssue(

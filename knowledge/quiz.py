@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
-from knowledge.entryparse import ID_RE, decode, line_of
+from knowledge.entryparse import ID_RE, decode, line_of, listed_nodes, text_of
 from knowledge.gcpause import gc_paused
 from knowledge.loader import Source, read_source, yaml_files
 from knowledge.schema import Entry, KbIssue
@@ -145,39 +145,11 @@ def _parse_quiz_file(name: str, data: bytes, known: dict[str, Entry]) -> tuple[l
         return [], [KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested")]
     errors: list[KbIssue] = []
     items = []
-    for node in _item_nodes(name, root, errors):
+    for node in listed_nodes(name, root, "items", "items", "no_items", errors):
         item = _parse_item(name, node, constructor, known, errors)
         if item is not None:
             items.append(item)
     return items, errors
-
-
-def _item_nodes(name: str, root: Node | None, errors: list[KbIssue]) -> list[Node]:
-    """The nodes of the top-level ``items:`` list, or [] with an error explaining the shape."""
-    shape = "expected a top-level mapping with an 'items:' list"
-    if not isinstance(root, MappingNode):
-        errors.append(KbIssue(name, None if root is None else line_of(root), None, shape, "no_items"))
-        return []
-    found: Node | None = None
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "items":
-            found = value
-        else:
-            errors.append(KbIssue(name, line_of(key), None, f"unknown top-level key {_text_of(key)!r}",
-                                  "unknown_top_key", {"key": _text_of(key)}))
-    if found is None:
-        errors.append(KbIssue(name, line_of(root), None, "missing top-level 'items:' list", "no_items"))
-        return []
-    if isinstance(found, ScalarNode) and found.tag.endswith(":null"):
-        return []
-    if not isinstance(found, SequenceNode):
-        errors.append(KbIssue(name, line_of(found), None, "'items' must be a list of items", "no_items"))
-        return []
-    return list(found.value)
-
-
-def _text_of(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else "<complex key>"
 
 
 class _ItemChecker:
@@ -253,7 +225,7 @@ def _parse_item(
 def _read_values(check: _ItemChecker, node: MappingNode, constructor: SafeConstructor) -> None:
     """Construct each key's value; unknown and repeated keys are errors (YAML keeps the last silently)."""
     for key_node, value_node in node.value:
-        key = _text_of(key_node)
+        key = text_of(key_node)
         if key not in ITEM_KEYS:
             close = difflib.get_close_matches(key, sorted(ITEM_KEYS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -35,9 +35,9 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node
 
-from knowledge.entryparse import ID_RE, decode, line_of
+from knowledge.entryparse import ID_RE, decode, line_of, listed_nodes, text_of
 from knowledge.loader import Source, read_source, yaml_files
 from knowledge.schema import KbIssue
 from knowledge.yamlsafe import UnsafeYamlError, compose_yaml
@@ -172,38 +172,11 @@ def _parse_file(name: str, data: bytes) -> tuple[list[Reading], list[KbIssue]]:
         return [], [KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested")]
     errors: list[KbIssue] = []
     readings = []
-    for node in _reading_nodes(name, root, errors):
+    for node in listed_nodes(name, root, "readings", "readings", "no_readings", errors):
         reading = _parse_reading(name, node, constructor, errors)
         if reading is not None:
             readings.append(reading)
     return readings, errors
-
-
-def _reading_nodes(name: str, root: Node | None, errors: list[KbIssue]) -> list[Node]:
-    shape = "expected a top-level mapping with a 'readings:' list"
-    if not isinstance(root, MappingNode):
-        errors.append(KbIssue(name, None if root is None else line_of(root), None, shape, "no_readings"))
-        return []
-    found: Node | None = None
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "readings":
-            found = value
-        else:
-            errors.append(KbIssue(name, line_of(key), None, f"unknown top-level key {_text_of(key)!r}",
-                                  "unknown_top_key", {"key": _text_of(key)}))
-    if found is None:
-        errors.append(KbIssue(name, line_of(root), None, "missing top-level 'readings:' list", "no_readings"))
-        return []
-    if isinstance(found, ScalarNode) and found.tag.endswith(":null"):
-        return []
-    if not isinstance(found, SequenceNode):
-        errors.append(KbIssue(name, line_of(found), None, "'readings' must be a list of readings", "no_readings"))
-        return []
-    return list(found.value)
-
-
-def _text_of(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else "<complex key>"
 
 
 class _Checker:
@@ -304,7 +277,7 @@ def _week(check: _Checker) -> date | None:
 def _read_values(check: _Checker, node: MappingNode, constructor: SafeConstructor) -> None:
     """Construct each key's value; unknown and repeated keys are errors (YAML keeps the last silently)."""
     for key_node, value_node in node.value:
-        key = _text_of(key_node)
+        key = text_of(key_node)
         if key not in READING_KEYS:
             close = difflib.get_close_matches(key, sorted(READING_KEYS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
