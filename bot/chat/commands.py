@@ -61,11 +61,10 @@ HELP_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("study", "credits", "fix"),
     ("talk", "talks", "remind"),
     ("pending", "session", "digest"),
-    ("report", "export"),
-    ("quiz", "annual"),
+    ("report", "export", "annual"),
     ("gaps", "reload", "invites"),
     ("unbind", "void", "audit"),
-    ("reading", "publish"),
+    ("quiz", "reading", "publish"),
     ("me", "cancel"),
 )
 HELP_LAYOUT_OMITTED = frozenset({"ask", "help"})
