@@ -132,7 +132,8 @@ async def storm(url: str, cadres: int, seconds: float) -> bool:
     folder = Path(tempfile.mkdtemp())
     shutil.copytree(ROOT / "tests" / "data" / "handler_kb", folder / "kb")
     shipped = load_config(DEFAULT_CONFIG, env={})
-    knowledge = shipped.knowledge.model_copy(update={"paths": [str(folder / "kb")]})
+    # The small handler base: the shipped quiz bank names entries it does not have (no quiz here).
+    knowledge = shipped.knowledge.model_copy(update={"paths": [str(folder / "kb")], "quiz": []})
     config = shipped.model_copy(update={"knowledge": knowledge, "base_dir": folder})
     services = make_services(config, database_url=url, notes=NotesCipher.generate())
     began_at = time.perf_counter()
