@@ -23,7 +23,8 @@ from knowledge.yamlsafe import UnsafeYamlError, compose_yaml
 ID_RE = re.compile(r"[a-z0-9-]+")
 _LIST_KEYS = ("alternates", "keywords", "related")
 _TEXT_KEYS = ("category", "source")
-_UNREADABLE = object()  # a value whose construction failed; already reported, not checked again
+MISSING = object()  # a key the record does not have
+UNREADABLE = object()  # a value whose construction failed; already reported, not checked again
 # What PyYAML's constructors raise besides YAMLError on a well-formed but impossible value:
 # ``updated: 2026-11-31`` matches the timestamp pattern, then datetime.date() says no.
 _CONSTRUCTION_FAILURES = (yaml.YAMLError, ValueError, OverflowError, TypeError)
@@ -42,6 +43,7 @@ class ParsedFile:
 def line_of(node: Node) -> int:
     """1-based line where ``node`` starts."""
     return node.start_mark.line + 1
+
 
 def listed_nodes(name: str, root: Node | None, key: str, what: str, code: str, errors: list[KbIssue]) -> list[Node]:
     """The nodes of the file's one top-level ``key:`` list (the quiz bank's ``items:``, the
@@ -87,26 +89,98 @@ def decode(name: str, data: bytes) -> tuple[str | None, KbIssue | None]:
 def parse_file(name: str, data: bytes) -> ParsedFile:
     """Parse one knowledge file; never raises on bad content."""
     result = ParsedFile()
-    text, issue = decode(name, data)
+    root, constructor, issue = compose_file(name, data)
     if issue is not None:
         result.errors.append(issue)
         return result
+    for item in listed_nodes(name, root, "entries", "entries", "no_entries", result.errors):
+        _parse_entry(name, item, constructor, result)
+    return result
+
+
+def compose_file(name: str, data: bytes) -> tuple[Node | None, SafeConstructor, KbIssue | None]:
+    """One YAML file (the base's, the quiz bank's, the readings') as a node tree and the
+    constructor for its values, or the one issue that stops it: not UTF-8, bad YAML, an alias
+    or a second document (refused by knowledge.yamlsafe), nesting too deep. Never raises."""
+    text, issue = decode(name, data)
+    if issue is not None:
+        return None, SafeConstructor(), issue
     try:
         root, constructor = compose_yaml(text or "")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        result.errors.append(KbIssue(name, line, None, f"YAML error: {exc.problem or exc}", _yaml_code(exc)))
-        return result
+        return None, SafeConstructor(), KbIssue(name, line, None, f"YAML error: {exc.problem or exc}", _yaml_code(exc))
     except yaml.YAMLError as exc:
-        result.errors.append(KbIssue(name, None, None, f"YAML error: {exc}", "yaml_syntax"))
-        return result
+        return None, SafeConstructor(), KbIssue(name, None, None, f"YAML error: {exc}", "yaml_syntax")
     except RecursionError:
-        result.errors.append(KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested"))
-        return result
-    for item in _entry_nodes(name, root, result):
-        _parse_entry(name, item, constructor, result)
-    return result
+        return None, SafeConstructor(), KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested")
+    return root, constructor, None
+
+
+class RecordChecker:
+    """One record of a list file (a quiz item, a reading): its values, read once with unknown
+    and repeated keys reported, and its problems, each at the line of the key it is about (a
+    missing key: the record's first line), tagged with the record's id once it is known."""
+
+    def __init__(self, name: str, node: MappingNode, constructor: SafeConstructor, keys: frozenset[str],
+                 noun: str) -> None:
+        self.name = name
+        self.line = line_of(node)
+        self.record_id: str | None = None
+        self.values: dict[str, Any] = {}
+        self.nodes: dict[str, Node] = {}
+        self.issues: list[KbIssue] = []
+        self._read(node, constructor, keys, noun)
+
+    def error(self, key: str, message: str, code: str, at: Node | None = None, **params: str | int) -> None:
+        node = at if at is not None else self.nodes.get(key)
+        line = line_of(node) if node is not None else self.line
+        self.issues.append(KbIssue(self.name, line, self.record_id, message, code, {"key": key, **params}))
+
+    def identify(self, record_id: str | None) -> None:
+        """The record's id (None: it has no usable one), on its issues so far and from now on."""
+        self.record_id = record_id
+        self.issues = [KbIssue(i.file, i.line, record_id, i.message, i.code, i.params) for i in self.issues]
+
+    def text(self, key: str, limit: int | None = None, required: bool = True) -> str | None:
+        """The stripped text under ``key``, or None (after reporting it missing when required,
+        empty or not text, or longer than ``limit``)."""
+        value = self.values.get(key, MISSING)
+        if value is MISSING:
+            if required:
+                self.error(key, f"missing required key {key!r}", "missing_key")
+            return None
+        if value is UNREADABLE:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(key, f"{key!r} must be non-empty text", "empty_text")
+            return None
+        if limit is not None and len(value.strip()) > limit:
+            self.error(key, f"{key!r} has {len(value.strip())} characters; at most {limit}", "too_long", limit=limit)
+            return None
+        return value.strip()
+
+    def _read(self, node: MappingNode, constructor: SafeConstructor, keys: frozenset[str], noun: str) -> None:
+        """Construct each key's value; unknown and repeated keys are errors (YAML keeps the last silently)."""
+        for key_node, value_node in node.value:
+            key = text_of(key_node)
+            if key not in keys:
+                close = difflib.get_close_matches(key, sorted(keys), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.error(key, f"unknown key {key!r}{hint}", "unknown_key", at=key_node,
+                           suggestion=close[0] if close else "")
+                continue
+            if key in self.values:
+                self.error(key, f"key {key!r} appears twice in this {noun}", "repeated_key", at=key_node)
+                continue
+            self.nodes[key] = value_node
+            try:
+                self.values[key] = constructor.construct_object(value_node, deep=True)
+            except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+                self.values[key] = UNREADABLE
+                problem = getattr(exc, "problem", None) or str(exc)
+                self.error(key, f"YAML error in {key!r}: {problem}", "bad_value", at=key_node)
 
 
 def _yaml_code(exc: yaml.MarkedYAMLError) -> str:
@@ -114,32 +188,6 @@ def _yaml_code(exc: yaml.MarkedYAMLError) -> str:
     if not isinstance(exc, UnsafeYamlError):
         return "yaml_syntax"
     return "yaml_documents" if "document" in str(exc.problem) else "yaml_alias"
-
-
-def _entry_nodes(name: str, root: Node | None, result: ParsedFile) -> list[Node]:
-    """The items of the top-level ``entries:`` list, or [] with an error explaining the shape."""
-    if not isinstance(root, MappingNode):
-        line = None if root is None else line_of(root)
-        result.errors.append(
-            KbIssue(name, line, None, "expected a top-level mapping with an 'entries:' list", "no_entries"))
-        return []
-    entries: Node | None = None
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "entries":
-            entries = value
-        else:
-            result.errors.append(KbIssue(
-                name, line_of(key), None, f"unknown top-level key {text_of(key)!r}", "unknown_top_key",
-                {"key": text_of(key)}))
-    if entries is None:
-        result.errors.append(KbIssue(name, line_of(root), None, "missing top-level 'entries:' list", "no_entries"))
-        return []
-    if isinstance(entries, ScalarNode) and entries.tag.endswith(":null"):
-        return []
-    if not isinstance(entries, SequenceNode):
-        result.errors.append(KbIssue(name, line_of(entries), None, "'entries' must be a list of entries", "no_entries"))
-        return []
-    return list(entries.value)
 
 
 def _parse_entry(name: str, node: Node, constructor: SafeConstructor, result: ParsedFile) -> None:
@@ -187,7 +235,7 @@ def _read_fields(
             try:
                 fields[key] = constructor.construct_object(value_node, deep=True)
             except _CONSTRUCTION_FAILURES as exc:  # a !!python/object tag (refused, never run), 2026-11-31
-                fields[key] = _UNREADABLE
+                fields[key] = UNREADABLE
                 issues.append(_unreadable_value(name, key_line, key, value_node, exc))
     return fields, key_lines, issues
 
@@ -212,7 +260,7 @@ def _check_id(name: str, line: int, fields: dict[str, Any], key_lines: dict[str,
     if "id" not in fields:
         return [KbIssue(name, line, None, "missing required key 'id'", "missing_key", {"key": "id"})]
     value = fields["id"]
-    if value is _UNREADABLE:
+    if value is UNREADABLE:
         return []
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         shown = value if isinstance(value, str) else repr(value)
@@ -232,7 +280,7 @@ def _check_fields(
         issues.append(KbIssue(name, where, entry_id, message, code, params))
 
     # Values that failed to construct were reported already; check only the rest.
-    fields = {k: v for k, v in fields.items() if v is not _UNREADABLE}
+    fields = {k: v for k, v in fields.items() if v is not UNREADABLE}
     for key in REQUIRED_KEYS[1:]:
         if key not in fields and key not in key_lines:
             issue(None, f"missing required key {key!r}", "missing_key", key=key)

@@ -23,21 +23,17 @@ and key, with the YAML read through ``knowledge.yamlsafe`` (no aliases, line mar
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from knowledge.entryparse import ID_RE, decode, line_of, listed_nodes, text_of
+from knowledge.entryparse import ID_RE, MISSING, UNREADABLE, RecordChecker, compose_file, line_of, listed_nodes
 from knowledge.gcpause import gc_paused
 from knowledge.loader import Source, read_source, yaml_files
 from knowledge.schema import Entry, KbIssue
-from knowledge.yamlsafe import UnsafeYamlError, compose_yaml
 
 #: Keys an item may carry; anything else is an error, as in the base (a typo must not pass).
 ITEM_KEYS: frozenset[str] = frozenset({"id", "stem", "options", "answer", "explanation", "entry", "category"})
@@ -45,8 +41,6 @@ REQUIRED_ITEM_KEYS: tuple[str, ...] = ("id", "stem", "options", "answer", "expla
 MIN_OPTIONS = 2
 MAX_OPTIONS = 5  # five buttons still fit one phone screen; more is a different kind of question
 LETTERS = "ABCDE"
-_MISSING = object()
-_UNREADABLE = object()  # a value PyYAML could not construct; reported once, not checked again
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +124,9 @@ def load_quiz_sources(sources: Sequence[Source], entries: Iterable[Entry]) -> Qu
 
 def _parse_quiz_file(name: str, data: bytes, known: dict[str, Entry]) -> tuple[list[QuizItem], list[KbIssue]]:
     """One file's items and problems; never raises on bad content."""
-    text, issue = decode(name, data)
+    root, constructor, issue = compose_file(name, data)
     if issue is not None:
         return [], [issue]
-    try:
-        root, constructor = compose_yaml(text or "")
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        code = "yaml_alias" if isinstance(exc, UnsafeYamlError) else "yaml_syntax"
-        return [], [KbIssue(name, mark.line + 1 if mark else None, None, f"YAML error: {exc.problem or exc}", code)]
-    except yaml.YAMLError as exc:
-        return [], [KbIssue(name, None, None, f"YAML error: {exc}", "yaml_syntax")]
-    except RecursionError:
-        return [], [KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested")]
     errors: list[KbIssue] = []
     items = []
     for node in listed_nodes(name, root, "items", "items", "no_items", errors):
@@ -150,37 +134,6 @@ def _parse_quiz_file(name: str, data: bytes, known: dict[str, Entry]) -> tuple[l
         if item is not None:
             items.append(item)
     return items, errors
-
-
-class _ItemChecker:
-    """Collects one item's problems, each at the line of the key it is about."""
-
-    def __init__(self, name: str, node: MappingNode) -> None:
-        self.name = name
-        self.line = line_of(node)
-        self.item_id: str | None = None
-        self.values: dict[str, Any] = {}
-        self.nodes: dict[str, Node] = {}
-        self.issues: list[KbIssue] = []
-
-    def error(self, at_key: str | None, message: str, code: str, at: Node | None = None, **params: str | int) -> None:
-        """Record a problem at ``at`` or at the value of ``at_key``, else at the item's first line."""
-        node = at if at is not None else self.nodes.get(at_key or "")
-        line = line_of(node) if node is not None else self.line
-        self.issues.append(KbIssue(self.name, line, self.item_id, message, code, {"key": at_key or "", **params}))
-
-    def text(self, key: str) -> str | None:
-        """The stripped text under ``key``, or None after reporting it missing, empty or not text."""
-        value = self.values.get(key, _MISSING)
-        if value is _MISSING:
-            self.error(None, f"missing required key {key!r}", "missing_key", key=key)
-        elif value is _UNREADABLE:
-            pass
-        elif not isinstance(value, str) or not value.strip():
-            self.error(key, f"{key!r} must be non-empty text", "empty_text")
-        else:
-            return value.strip()
-        return None
 
 
 def _parse_item(
@@ -191,16 +144,13 @@ def _parse_item(
         errors.append(KbIssue(name, line_of(node), None, "each item must be a mapping (id:, stem:, options: …)",
                               "item_not_mapping"))
         return None
-    check = _ItemChecker(name, node)
-    _read_values(check, node, constructor)
+    check = RecordChecker(name, node, constructor, ITEM_KEYS, "item")
     item_id = check.values.get("id")
-    if isinstance(item_id, str) and ID_RE.fullmatch(item_id):
-        check.item_id = item_id
-    elif "id" not in check.values:
-        check.error(None, "missing required key 'id'", "missing_key", key="id")
-    elif item_id is not _UNREADABLE:
+    if "id" not in check.values:
+        check.error("id", "missing required key 'id'", "missing_key")
+    elif item_id is not UNREADABLE and not (isinstance(item_id, str) and ID_RE.fullmatch(item_id)):
         check.error("id", f"'id' {item_id!r} must use only a-z, 0-9 and '-'", "bad_id")
-    check.issues = [KbIssue(i.file, i.line, check.item_id, i.message, i.code, i.params) for i in check.issues]
+    check.identify(item_id if isinstance(item_id, str) and ID_RE.fullmatch(item_id) else None)
     stem = check.text("stem")
     options = _options(check)
     answer = _answer(check, options)
@@ -211,47 +161,25 @@ def _parse_item(
         check.error("entry", f"'entry' {entry_id!r} is not an id in the knowledge base", "unknown_entry",
                     value=entry_id)
     category = check.values.get("category")
-    if category is not None and category is not _UNREADABLE and (not isinstance(category, str) or not category.strip()):
+    if category is not None and category is not UNREADABLE and (not isinstance(category, str) or not category.strip()):
         check.error("category", "'category' must be non-empty text (or left out to use the entry's)", "not_text")
     errors += check.issues
-    if check.issues or check.item_id is None or stem is None or options is None or answer is None \
+    if check.issues or check.record_id is None or stem is None or options is None or answer is None \
             or explanation is None or entry is None:
         return None
     return QuizItem(
-        id=check.item_id, stem=stem, options=options, answer=answer, explanation=explanation, entry=entry.id,
+        id=check.record_id, stem=stem, options=options, answer=answer, explanation=explanation, entry=entry.id,
         category=category.strip() if isinstance(category, str) else entry.category, file=name, line=check.line)
 
 
-def _read_values(check: _ItemChecker, node: MappingNode, constructor: SafeConstructor) -> None:
-    """Construct each key's value; unknown and repeated keys are errors (YAML keeps the last silently)."""
-    for key_node, value_node in node.value:
-        key = text_of(key_node)
-        if key not in ITEM_KEYS:
-            close = difflib.get_close_matches(key, sorted(ITEM_KEYS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            check.error(key, f"unknown key {key!r}{hint}", "unknown_key", at=key_node,
-                        suggestion=close[0] if close else "")
-            continue
-        if key in check.values:
-            check.error(key, f"key {key!r} appears twice in this item", "repeated_key", at=key_node)
-            continue
-        check.nodes[key] = value_node
-        try:
-            check.values[key] = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
-            check.values[key] = _UNREADABLE
-            problem = getattr(exc, "problem", None) or str(exc)
-            check.error(key, f"YAML error in {key!r}: {problem}", "bad_value", at=key_node)
-
-
-def _options(check: _ItemChecker) -> tuple[str, ...] | None:
+def _options(check: RecordChecker) -> tuple[str, ...] | None:
     """2–5 distinct non-empty texts; a repeated option is reported at its own line."""
-    value = check.values.get("options", _MISSING)
+    value = check.values.get("options", MISSING)
     node = check.nodes.get("options")
-    if value is _MISSING:
-        check.error(None, "missing required key 'options'", "missing_key", key="options")
+    if value is MISSING:
+        check.error("options", "missing required key 'options'", "missing_key")
         return None
-    if value is _UNREADABLE:
+    if value is UNREADABLE:
         return None
     if not isinstance(value, list) or not isinstance(node, SequenceNode):
         check.error("options", f"'options' must be a list of {MIN_OPTIONS} to {MAX_OPTIONS} texts", "bad_options")
@@ -278,13 +206,13 @@ def _options(check: _ItemChecker) -> tuple[str, ...] | None:
     return tuple(options) if sound else None
 
 
-def _answer(check: _ItemChecker, options: tuple[str, ...] | None) -> int | None:
+def _answer(check: RecordChecker, options: tuple[str, ...] | None) -> int | None:
     """The 0-based index of the letter under ``answer``; a letter beyond the options is an error."""
-    value = check.values.get("answer", _MISSING)
-    if value is _MISSING:
-        check.error(None, "missing required key 'answer'", "missing_key", key="answer")
+    value = check.values.get("answer", MISSING)
+    if value is MISSING:
+        check.error("answer", "missing required key 'answer'", "missing_key")
         return None
-    if value is _UNREADABLE:
+    if value is UNREADABLE:
         return None
     letter = value.strip() if isinstance(value, str) else None
     if letter is None or len(letter) != 1 or letter not in LETTERS:

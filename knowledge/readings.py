@@ -25,22 +25,18 @@ one week are an error (which one would /reading show?), as is a repeated id. Ids
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node
 
-from knowledge.entryparse import ID_RE, decode, line_of, listed_nodes, text_of
+from knowledge.entryparse import ID_RE, MISSING, UNREADABLE, RecordChecker, compose_file, line_of, listed_nodes
 from knowledge.loader import Source, read_source, yaml_files
 from knowledge.schema import KbIssue
-from knowledge.yamlsafe import UnsafeYamlError, compose_yaml
 
 READING_KEYS: frozenset[str] = frozenset({"id", "week", "title", "text", "link", "source", "credits", "notes_credits"})
 MAX_ID_CHARS = 40  # ids travel in button data (64 bytes): rd:note:<id>
@@ -52,8 +48,6 @@ MAX_CREDITS = 8.0  # more than a working day for one article is a typo
 PUBLISHED_PREFIX = "pub-"
 WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
 LINK_RE = re.compile(r"https?://[^\s]+")
-_MISSING = object()
-_UNREADABLE = object()
 
 
 def monday_of_week(label: str) -> date | None:
@@ -157,19 +151,9 @@ def load_reading_sources(sources: Sequence[Source]) -> ReadingLoad:
 
 
 def _parse_file(name: str, data: bytes) -> tuple[list[Reading], list[KbIssue]]:
-    text, issue = decode(name, data)
+    root, constructor, issue = compose_file(name, data)
     if issue is not None:
         return [], [issue]
-    try:
-        root, constructor = compose_yaml(text or "")
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        code = "yaml_alias" if isinstance(exc, UnsafeYamlError) else "yaml_syntax"
-        return [], [KbIssue(name, mark.line + 1 if mark else None, None, f"YAML error: {exc.problem or exc}", code)]
-    except yaml.YAMLError as exc:
-        return [], [KbIssue(name, None, None, f"YAML error: {exc}", "yaml_syntax")]
-    except RecursionError:
-        return [], [KbIssue(name, None, None, "YAML is nested too deeply", "yaml_nested")]
     errors: list[KbIssue] = []
     readings = []
     for node in listed_nodes(name, root, "readings", "readings", "no_readings", errors):
@@ -179,47 +163,15 @@ def _parse_file(name: str, data: bytes) -> tuple[list[Reading], list[KbIssue]]:
     return readings, errors
 
 
-class _Checker:
-    """One reading's values and problems, each problem at the line of the key it is about."""
-
-    def __init__(self, name: str, node: MappingNode) -> None:
-        self.name = name
-        self.line = line_of(node)
-        self.reading_id: str | None = None
-        self.values: dict[str, Any] = {}
-        self.nodes: dict[str, Node] = {}
-        self.issues: list[KbIssue] = []
-
-    def error(self, key: str, message: str, code: str, at: Node | None = None, **params: str | int) -> None:
-        node = at if at is not None else self.nodes.get(key)
-        line = line_of(node) if node is not None else self.line
-        self.issues.append(KbIssue(self.name, line, self.reading_id, message, code, {"key": key, **params}))
-
-    def text(self, key: str, limit: int, required: bool) -> str | None:
-        value = self.values.get(key, _MISSING)
-        if value is _MISSING:
-            if required:
-                self.error(key, f"missing required key {key!r}", "missing_key")
-            return None
-        if value is _UNREADABLE:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.error(key, f"{key!r} must be non-empty text", "empty_text")
-            return None
-        if len(value.strip()) > limit:
-            self.error(key, f"{key!r} has {len(value.strip())} characters; at most {limit}", "too_long", limit=limit)
-            return None
-        return value.strip()
-
-    def credits(self, key: str) -> float | None:
-        value = self.values.get(key, _MISSING)
-        if value is _MISSING or value is _UNREADABLE:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_CREDITS:
-            self.error(key, f"{key!r} must be a number above 0 and at most {MAX_CREDITS:g} (got {value!r})",
-                       "bad_credits", value=str(value))
-            return None
-        return round(float(value), 2)
+def _credits(check: RecordChecker, key: str) -> float | None:
+    value = check.values.get(key, MISSING)
+    if value is MISSING or value is UNREADABLE:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_CREDITS:
+        check.error(key, f"{key!r} must be a number above 0 and at most {MAX_CREDITS:g} (got {value!r})",
+                    "bad_credits", value=str(value))
+        return None
+    return round(float(value), 2)
 
 
 def _parse_reading(name: str, node: Node, constructor: SafeConstructor, errors: list[KbIssue]) -> Reading | None:
@@ -227,12 +179,11 @@ def _parse_reading(name: str, node: Node, constructor: SafeConstructor, errors: 
         errors.append(KbIssue(name, line_of(node), None, "each reading must be a mapping (id:, week:, title: …)",
                               "reading_not_mapping"))
         return None
-    check = _Checker(name, node)
-    _read_values(check, node, constructor)
-    reading_id = check.values.get("id", _MISSING)
-    if reading_id is _MISSING:
+    check = RecordChecker(name, node, constructor, READING_KEYS, "reading")
+    reading_id = check.values.get("id", MISSING)
+    if reading_id is MISSING:
         check.error("id", "missing required key 'id'", "missing_key")
-    elif reading_id is _UNREADABLE:
+    elif reading_id is UNREADABLE:
         pass
     elif not isinstance(reading_id, str) or not ID_RE.fullmatch(reading_id) or len(reading_id) > MAX_ID_CHARS:
         check.error("id", f"'id' {reading_id!r} must use only a-z, 0-9 and '-', at most {MAX_ID_CHARS}", "bad_id")
@@ -240,8 +191,7 @@ def _parse_reading(name: str, node: Node, constructor: SafeConstructor, errors: 
         check.error("id", f"'id' {reading_id!r}: ids beginning with {PUBLISHED_PREFIX!r} are kept for /publish",
                     "bad_id")
     else:
-        check.reading_id = reading_id
-    check.issues = [KbIssue(i.file, i.line, check.reading_id, i.message, i.code, i.params) for i in check.issues]
+        check.identify(reading_id)
     week = _week(check)
     title = check.text("title", MAX_TITLE_CHARS, required=True)
     text = check.text("text", MAX_TEXT_CHARS, required=False)
@@ -252,45 +202,23 @@ def _parse_reading(name: str, node: Node, constructor: SafeConstructor, errors: 
     if "text" not in check.values and "link" not in check.values:
         check.error("text", "a reading needs 'text' or 'link' (or both)", "missing_key")
     source = check.text("source", MAX_SOURCE_CHARS, required=False)
-    credits, notes_credits = check.credits("credits"), check.credits("notes_credits")
+    credits, notes_credits = _credits(check, "credits"), _credits(check, "notes_credits")
     errors += check.issues
-    if check.issues or check.reading_id is None or week is None or title is None:
+    if check.issues or check.record_id is None or week is None or title is None:
         return None
-    return Reading(id=check.reading_id, week=week, title=title, text=text, link=link, source=source,
+    return Reading(id=check.record_id, week=week, title=title, text=text, link=link, source=source,
                    credits=credits, notes_credits=notes_credits, file=name, line=check.line)
 
 
-def _week(check: _Checker) -> date | None:
-    value = check.values.get("week", _MISSING)
-    if value is _MISSING:
+def _week(check: RecordChecker) -> date | None:
+    value = check.values.get("week", MISSING)
+    if value is MISSING:
         check.error("week", "missing required key 'week'", "missing_key")
         return None
-    if value is _UNREADABLE:
+    if value is UNREADABLE:
         return None
     monday = monday_of_week(value) if isinstance(value, str) else None
     if monday is None:
         check.error("week", f"'week' must be an ISO week that exists, such as 2026-W49 (got {value!s})",
                     "bad_week", value=str(value))
     return monday
-
-
-def _read_values(check: _Checker, node: MappingNode, constructor: SafeConstructor) -> None:
-    """Construct each key's value; unknown and repeated keys are errors (YAML keeps the last silently)."""
-    for key_node, value_node in node.value:
-        key = text_of(key_node)
-        if key not in READING_KEYS:
-            close = difflib.get_close_matches(key, sorted(READING_KEYS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            check.error(key, f"unknown key {key!r}{hint}", "unknown_key", at=key_node,
-                        suggestion=close[0] if close else "")
-            continue
-        if key in check.values:
-            check.error(key, f"key {key!r} appears twice in this reading", "repeated_key", at=key_node)
-            continue
-        check.nodes[key] = value_node
-        try:
-            check.values[key] = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
-            check.values[key] = _UNREADABLE
-            problem = getattr(exc, "problem", None) or str(exc)
-            check.error(key, f"YAML error in {key!r}: {problem}", "bad_value", at=key_node)
