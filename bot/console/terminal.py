@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import text
 
 from bot.app import build_application
@@ -234,8 +235,7 @@ class Console:
         if length > TELEGRAM_TEXT_LIMIT:
             self._print(texts.CONSOLE_TOO_LONG.format(limit=TELEGRAM_TEXT_LIMIT, length=length))
             return
-        await self._show(await self.chat.send(self.speaker, line))
-        await self._refresh_speaker()
+        await self._answered(await self.chat.send(self.speaker, line))
 
     async def _press(self, first: int, second: int | None) -> None:
         """`#n`: button n of the speaker's latest message with buttons; `#m.n`: of message m."""
@@ -256,7 +256,18 @@ class Console:
         if not button.data:
             self._print(texts.CONSOLE_BUTTON_IS_LINK.format(url=button.url or ""))
             return
-        await self._show(await self.chat.press_data(self.speaker, keyboard.message, button.data))
+        await self._answered(await self.chat.press_data(self.speaker, keyboard.message, button.data))
+
+    async def _answered(self, replies: list[BotMessage]) -> None:
+        """Show an update's replies, and what the one-off jobs it queued sent (a /session's
+        invitations, its end report, a count redraw): PTB's job queue does not run in the
+        console, where scheduled work waits for :tick, but such a job is part of the answer."""
+        mark = len(self.request.outbox)
+        for job in self.app.job_queue.jobs():
+            if isinstance(job.job.trigger, DateTrigger):
+                job.schedule_removal()
+                await job.run(self.app)
+        await self._show([*replies, *self.request.outbox[mark:]])
         await self._refresh_speaker()
 
     def _keyboard(self, number: int) -> Keyboard | None:

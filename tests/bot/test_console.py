@@ -172,3 +172,12 @@ async def test_an_edit_of_the_keyboard_keeps_the_messages_html_rendered() -> Non
     assert kept.kind == "edit" and kept.plain == "三会一课 & 党课"
     assert retexted.plain == "<i>已更新</i>"  # new text without a parse mode is shown as sent
     await bot.shutdown()
+
+
+def test_a_session_started_in_the_console_reaches_the_cadres_at_once_and_checks_in(workdir: Path) -> None:
+    """The job a /session queues (its invitations) is part of the answer, not left for :tick."""
+    run = console(workdir, ":as 赵强\n/session 周一例会学习\n:as 李华\n#1\n:quit\n")
+    assert run.returncode == 0, run.stderr
+    started = "\n".join(replies(run.stdout, "/session 周一例会学习", "赵强"))
+    assert "→ 李华：📋 集体学习签到" in started and "[1] 签到" in started
+    assert "签到成功：周一例会学习1次（+1学时），已计入。" in "\n".join(replies(run.stdout, "#1", "李华"))
