@@ -1028,6 +1028,7 @@ SESSION_CONTROL_ENDED = "集体学习：{name}{topic}，{amount}（{credits}）\
 SESSION_END_BUTTON = "结束"
 SESSION_LIST_BUTTON = "名单"
 SESSION_STARTED_PRIVATE = "已向{expected}位同志发送签到通知。"
+SESSION_STARTED_UNBOUND = "已向{sent}位同志发送签到通知；另有{unbound}位同志尚未绑定助手，收不到通知（仍计入应到人数）。"
 SESSION_STARTED_GROUP = "已在群内发出签到通知，本群可签到的同志共{expected}位；签到情况只在私聊中告诉您。"
 SESSION_REPORT = "集体学习{state}：{name}{topic}（{day}）\n已签到{count}/{expected}，签到率{rate}%。\n已签到：{present}\n未签到：{absent}"
 SESSION_REPORT_ENDED = "已结束"

@@ -71,6 +71,13 @@ async def start(
     return row
 
 
+async def unreachable(session: AsyncSession, study_session: StudySession) -> int:
+    """How many of the session's invited cadres have no chat with the bot (not yet bound):
+    they count among the expected, but no invitation can reach them."""
+    who = audience(study_session.units, study_session.organiser_id).where(Person.chat_id.is_(None))
+    return int(await session.scalar(select(func.count()).select_from(who.subquery())) or 0)
+
+
 async def by_id(session: AsyncSession, session_id: int) -> StudySession | None:
     return await session.get(StudySession, session_id, populate_existing=True)
 

@@ -86,7 +86,10 @@ async def start_session(update: Update, context: BotContext) -> None:
         shown = await context.bot.send_message(
             person.chat_id, session_messages.control_text(config, row, 0), reply_markup=session_messages.control_markup(row))
     else:
-        await update.message.reply_text(texts.SESSION_STARTED_PRIVATE.format(expected=row.expected))
+        unbound = await sessions.unreachable(context.session, row)
+        await update.message.reply_text(
+            texts.SESSION_STARTED_UNBOUND.format(sent=row.expected - unbound, unbound=unbound) if unbound
+            else texts.SESSION_STARTED_PRIVATE.format(expected=row.expected))
         shown = await update.message.reply_text(
             session_messages.control_text(config, row, 0), reply_markup=session_messages.control_markup(row))
     await sessions.set_control_message(context.session, row.id, shown.chat_id, shown.message_id)

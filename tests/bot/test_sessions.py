@@ -326,3 +326,13 @@ async def test_a_restart_mid_session_keeps_checkins_once_and_the_end_report(harn
         assert "已签到2/2，签到率100%" in ended[-1].text
         assert [m for m in await second.tick("2026-11-20 12:30") if m.chat_id == who["S01"].user_id] == []
     assert len(await records(harness)) == 2 and await count_of(harness, SessionCheckin) == 2
+
+
+async def test_a_cadre_not_yet_bound_is_expected_but_the_organiser_is_not_told_he_was_sent_one(harness: BotHarness) -> None:
+    await harness.import_roster()
+    who = {code: await harness.join(code) for code in ("C01", "S01")}  # 李华 (C02) has not bound yet
+    replies = await start(harness, who["S01"])
+    assert replies[0].text == "已向1位同志发送签到通知；另有1位同志尚未绑定助手，收不到通知（仍计入应到人数）。"
+    assert "已签到0/2" in replies[-1].text
+    sent = await harness.tick("2026-11-20 10:01")
+    assert [m.chat_id for m in sent if m.flat_buttons and m.flat_buttons[0].text == "签到"] == [who["C01"].user_id]
