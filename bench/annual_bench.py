@@ -13,14 +13,13 @@ Run: .venv/bin/python bench/annual_bench.py [--runs 20]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.chart_bench import empty_png, p95, timed  # noqa: E402
+from bench.chart_bench import empty_png, report, timed  # noqa: E402
 from bot.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from bot.digests.annual import ActivityLine, AnnualFigures, QuizYear  # noqa: E402
 from bot.digests.annual_card import card_height, card_png  # noqa: E402
@@ -52,14 +51,7 @@ def main() -> int:
     baseline = timed(lambda: empty_png(height), args.runs)
 
     print(f"{len(figures.activities)} activity types, PNG 1080×{height} px, {size / 1024:.0f} KB, {args.runs} runs")
-    print(f"  first render (font registration and parsing included): {first * 1000:7.1f} ms")
-    print(f"  {'':24} {'median':>9} {'p95':>9}")
-    for label, values in (("card", card), ("baseline (empty figure)", baseline)):
-        print(f"  {label:24} {statistics.median(values) * 1000:7.1f} ms {p95(values) * 1000:7.1f} ms")
-    print(f"  card / baseline (median): {statistics.median(card) / statistics.median(baseline):.1f}×")
-    passed = p95(card) <= TARGET_S
-    print(f"target: card p95 ≤ {TARGET_S * 1000:.0f} ms → {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
+    return 0 if report("card", first, card, baseline, TARGET_S) else 1
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ async def storm(url: str, cadres: int, seconds: float) -> bool:
             await session.commit()
             ids = {p.external_id: p.telegram_user_id for p in (await session.scalars(select(Person))).all()}
         organiser = LocalUser(ids["S0"], "组织者")
-        control = (await chat.send(organiser, "/session 周一例会学习"))[-1]
+        await chat.send(organiser, "/session 周一例会学习")
         await app.scheduler.tick(services.now())  # the 500 invitations, through the DeliveryEngine
         invites = {m.chat_id: m for m in request.outbox if m.flat_buttons and m.flat_buttons[0].text == "签到"}
         users = [LocalUser(ids[f"B{i:04d}"], f"干部{i}") for i in range(cadres)]
