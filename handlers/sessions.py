@@ -207,6 +207,8 @@ async def _redraw_count(context: BotContext, row: StudySession) -> None:
     if await sessions.claim_count_redraw(context.session, row, count, now, every):
         await context.session.commit()
         await _show_control(context, row, count)
+    else:  # another press redrew a moment ago, perhaps before this one was counted
+        _redraw_later(context, row, now, every)
 
 
 def _redraw_later(context: BotContext, row: StudySession, now: datetime, every: float) -> None:
@@ -220,7 +222,8 @@ def _redraw_later(context: BotContext, row: StudySession, now: datetime, every: 
 
 
 async def _redraw_job(context: BotContext) -> None:
-    """The trailing redraw: outside any update, in a session of its own."""
+    """The trailing redraw: outside any update, in a session of its own. It runs until the
+    count shown is the count saved, so the last press of a storm is never left off."""
     services = context.application.services  # type: ignore[attr-defined]
     every, now = services.config.study.sessions.count_refresh_seconds, services.now()
     async with services.db.session() as session:
@@ -228,7 +231,10 @@ async def _redraw_job(context: BotContext) -> None:
         if row is None or row.ended_at is not None:
             return
         count = await sessions.count(session, row.id)
+        if row.count_shown == count:
+            return  # the figure shown is the figure: nothing trails
         if not await sessions.claim_count_redraw(session, row, count, now, every):
+            _redraw_later(context, row, now, every)  # redrawn just now by a press: look again
             return
         await session.commit()
     await _show_control_with(context.bot, services.config, row, count)
