@@ -15,13 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import credits, deliveries
 from db.deliveries import Planned
 from db.dialects import among, insert_ignoring_conflicts, one_writer_at_a_time
-from db.models import Person, PersonRole, SessionCheckin, StudySession
+from db.models import Person, PersonRole, SessionCheckin, StudyRecord, StudySession
 
 KIND_PREFIX = "session"  # deliveries: session:<id>, period CHECKIN (each cadre) or REPORT (the organiser)
 CHECKIN = "checkin"
@@ -215,8 +215,11 @@ def token(session_id: int, person_id: int) -> str:
     return f"ss{session_id}-p{person_id}"
 
 
-def makeup_token(session_id: int, person_id: int) -> str:
-    return f"ss{session_id}-m{person_id}"
+def makeup_token(session_id: int, person_id: int, attempt: int = 0) -> str:
+    """The 补学 record's token; a 补学 that was returned (退回) or voided may be sent again,
+    as attempt 1, 2 … of the same session, each once."""
+    first = f"ss{session_id}-m{person_id}"
+    return first if attempt == 0 else f"{first}-r{attempt}"
 
 
 def is_closed(study_session: StudySession, now: datetime) -> bool:
@@ -227,7 +230,7 @@ class Makeup(Enum):
     OPEN = "open"  # may write a 补学 note
     STILL_OPEN = "still_open"  # 签到 is still open: check in instead
     CHECKED_IN = "checked_in"
-    ALREADY = "already"  # a 补学 for this session exists (pending, confirmed or returned)
+    ALREADY = "already"  # a 补学 for this session is pending or confirmed
     NOT_INVITED = "not_invited"
     ORGANISER = "organiser"
     NOT_CADRE = "not_cadre"
@@ -237,6 +240,7 @@ class Makeup(Enum):
 class MakeupCheck:
     outcome: Makeup
     record_id: int | None = None  # ALREADY: the 补学 record
+    attempt: int = 0  # OPEN: how many 补学 of this session were returned or voided before
 
 
 async def makeup_check(session: AsyncSession, study_session: StudySession, person: Person, now: datetime) -> MakeupCheck:
@@ -252,22 +256,33 @@ async def makeup_check(session: AsyncSession, study_session: StudySession, perso
         return MakeupCheck(Makeup.CHECKED_IN)
     if not invited(study_session, person):
         return MakeupCheck(Makeup.NOT_INVITED)
-    existing = await credits.by_token(session, makeup_token(study_session.id, person.id))
-    if existing is not None:
-        return MakeupCheck(Makeup.ALREADY, existing.id)
-    return MakeupCheck(Makeup.OPEN)
+    earlier = await _makeups(session, study_session.id, person.id)
+    if earlier and earlier[-1].status in ("pending", "confirmed"):
+        return MakeupCheck(Makeup.ALREADY, earlier[-1].id)
+    return MakeupCheck(Makeup.OPEN, attempt=len(earlier))
+
+
+async def _makeups(session: AsyncSession, session_id: int, person_id: int) -> list[StudyRecord]:
+    """The person's 补学 records of the session, oldest first (one, unless some were returned)."""
+    first = makeup_token(session_id, person_id)
+    return list((await session.scalars(
+        select(StudyRecord).where(  # the person's own records first: the token LIKE scans only those
+            StudyRecord.person_id == person_id,
+            or_(StudyRecord.client_token == first, StudyRecord.client_token.like(f"{first}-r%")))
+        .order_by(StudyRecord.id))).all())
 
 
 async def log_makeup(
     session: AsyncSession, study_session: StudySession, person: Person, activity: credits.Activity, note: str,
-    now: datetime,
+    now: datetime, attempt: int = 0,
 ) -> credits.LogResult:
     """The 补学 record: the session's activity, amount and day, PENDING whatever the activity's
-    rule (a confirmer vouches for it, not the organiser's 签到), once per person and session."""
+    rule (a confirmer vouches for it, not the organiser's 签到), once per person, session and
+    attempt (`makeup_check` says which)."""
     return await credits.log_study(
         session, person_id=person.id, activity=_needing_confirmation(activity),
         amount=Decimal(study_session.amount_hundredths) / 100, study_date=study_session.study_date, note=note,
-        client_token=makeup_token(study_session.id, person.id), now=now,
+        client_token=makeup_token(study_session.id, person.id, attempt), now=now,
     )
 
 

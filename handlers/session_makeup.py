@@ -102,7 +102,8 @@ async def on_note_text(update: Update, context: BotContext) -> None:
     if check.outcome is not sessions.Makeup.OPEN:
         await update.message.reply_text(_refusal(check))
         return
-    result = await sessions.log_makeup(context.session, row, person, activity, _record_note(context, row, note), now)
+    result = await sessions.log_makeup(
+        context.session, row, person, activity, _record_note(context, row, note), now, check.attempt)
     await context.session.commit()  # the reply reports a saved record; the person's lock goes
     if result.outcome is credits.LogOutcome.OVER_CAP:
         await update.message.reply_text(texts.SESSION_MAKEUP_CAPPED.format(name=activity.name))

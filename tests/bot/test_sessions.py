@@ -285,6 +285,29 @@ async def test_a_makeup_after_the_window_waits_for_the_organisers_confirmation(h
     assert len(await records(harness)) == 1 and await count_of(harness, SessionCheckin) == 0
 
 
+
+async def test_a_returned_makeup_may_be_written_again_and_counts_once(harness: BotHarness) -> None:
+    who = await people(harness)
+    pressed = await closed_invite(harness, who, "C02")
+    [closed] = [m for m in pressed if m.kind == "edit" and m.chat_id == who["C02"].user_id]
+    await harness.press(who["C02"], closed, "补学")
+    replies = await harness.send(who["C02"], "看了录像")
+    [prompt] = [m for m in replies if m.chat_id == who["S01"].user_id]
+    asked = await harness.press(who["S01"], prompt, "退回")
+    assert "原因" in asked[-1].text
+    told = await harness.send(who["S01"], "请写明学习了哪些内容")
+    assert any(m.chat_id == who["C02"].user_id and "请写明学习了哪些内容" in m.text for m in told)
+    assert [r.status for r in await records(harness)] == ["rejected"]
+
+    asked_again = await harness.press(who["C02"], closed, "补学")  # the returned one is no bar
+    assert "请写明补学情况" in asked_again[-1].text
+    replies = await harness.send(who["C02"], "观看了例会录像，学习了党章第三章并做了笔记")
+    assert any(m.chat_id == who["C02"].user_id and m.text.startswith("补学已提交") for m in replies)
+    assert [r.status for r in await records(harness)] == ["rejected", "pending"]
+    third = await harness.press(who["C02"], closed, "补学")  # one waiting for its decision: enough
+    assert "已为本次集体学习提交过补学" in third[0].text
+    assert len(await records(harness)) == 2
+
 async def test_makeup_is_refused_while_open_after_checking_in_and_to_anyone_not_invited(harness: BotHarness) -> None:
     who = await people(harness)
     control = (await start(harness, who["S01"]))[-1]
