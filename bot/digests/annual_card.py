@@ -177,7 +177,8 @@ class _Card:
         return band
 
     def target(self, figures: AnnualFigures, y: float, credit: str) -> float:
-        self.text(MARGIN, y, texts.ANNUAL_CARD_TARGET, BODY_PT, MUTED_COLOUR)
+        label = texts.ANNUAL_CARD_TARGET if figures.running else texts.ANNUAL_CARD_TARGET_PAST
+        self.text(MARGIN, y, label, BODY_PT, MUTED_COLOUR)
         y += LINE_H + HEADING_GAP
         reached = figures.fraction >= 1
         colour = REACHED_COLOUR if reached else BAND_COLOUR

@@ -41,7 +41,8 @@ def annual_text(figures: AnnualFigures, credit: str) -> str:
         lines.append(texts.ANNUAL_UNIT.format(unit=figures.unit))
     as_of = texts.ANNUAL_AS_OF.format(day=full_day(figures.as_of)) if figures.running else ""
     lines.append(texts.ANNUAL_RANGE.format(start=full_day(figures.start), end=full_day(figures.end)) + as_of)
-    lines += ["", progress_bar(figures.fraction), texts.ANNUAL_TOTAL.format(
+    total = texts.ANNUAL_TOTAL if figures.running else texts.ANNUAL_TOTAL_PAST
+    lines += ["", progress_bar(figures.fraction), total.format(
         total=texts.num(figures.total), target=texts.num(figures.target), credit=credit)]
     if figures.pending:
         lines.append(texts.ANNUAL_PENDING.format(pending=texts.num(figures.pending), credit=credit))
@@ -82,7 +83,10 @@ def annual_sheet(rows: Sequence[AnnualFigures], *, year: int, credit_name: str) 
     led = any(row.talks_led is not None for row in ordered)
     headers = [texts.ANNUAL_SHEET_NAME, texts.ANNUAL_SHEET_UNIT]
     headers += [texts.ANNUAL_SHEET_ACTIVITY.format(name=name, credit=credit_name) for _, name in columns]
-    headers += export_headers(texts.ANNUAL_SHEET_TOTALS, credit_name)
+    totals = list(texts.ANNUAL_SHEET_TOTALS)
+    if ordered and not ordered[0].running:  # a finished year, against today's targets: say so
+        totals[1] = texts.ANNUAL_SHEET_TARGET_PAST
+    headers += export_headers(totals, credit_name)
     headers += [texts.ANNUAL_SHEET_READINGS] if readings else []
     headers += list(texts.ANNUAL_SHEET_QUIZ) if quiz else []
     headers += [texts.ANNUAL_SHEET_TALKS] + ([texts.ANNUAL_SHEET_TALKS_LED] if led else [])

@@ -114,10 +114,12 @@ async def test_another_year_is_asked_by_its_number(harness: BotHarness) -> None:
         photo, text = card_and_text(await harness.send(users["C01"], asked))
         assert photo.filename == "annual-2025.png" and png_size(photo.content)[0] == 1080
         assert "统计期间：2025年1月1日至2025年12月31日\n" in text.text  # a year that is over: no 截至
-        assert "░░░░░░░░░░ 4%\n已计入4学时，年度目标90学时\n" in text.text and "· 专题讲座：4小时，4学时" in text.text
+        # The bot keeps no history of targets: a finished year is measured against today's, and says so.
+        assert "░░░░░░░░░░ 4%\n已计入4学时，年度目标90学时（按现行目标计）\n" in text.text
+        assert "· 专题讲座：4小时，4学时" in text.text
         assert "待确认" not in text.text and "· 集体学习签到0次" in text.text and "· 谈心谈话0次" in text.text
     _, before = card_and_text(await harness.send(users["C01"], "/annual 2003"))  # before any data: zeros
-    assert "░░░░░░░░░░ 0%\n已计入0学时，年度目标90学时\n" in before.text and "这一年度还没有计入的学习记录。" in before.text
+    assert "░░░░░░░░░░ 0%\n已计入0学时，年度目标90学时（按现行目标计）\n" in before.text and "这一年度还没有计入的学习记录。" in before.text
 
 
 async def test_a_study_year_from_september_counts_september_to_august(harness: BotHarness) -> None:
@@ -190,6 +192,7 @@ async def test_the_admins_export_has_everyone_and_a_past_year_sheet_for_a_past_w
     rows = list(past["2025年度学习汇总"].iter_rows(values_only=True))
     zhang = dict(zip(rows[0], next(r for r in rows if r[0] == "张明")))
     assert (zhang["专题讲座（学时）"], zhang["合计学时"], zhang["谈心谈话（次）"]) == (4, 4, 0)
+    assert zhang["年度目标学时（按现行目标）"] == 90 and "年度目标学时" not in zhang
 
 
 # --- the optional sections -------------------------------------------------------------------
