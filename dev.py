@@ -50,11 +50,12 @@ def ensure_environment() -> None:
 def _workers(rest: list[str]) -> list[str]:
     """The suite spread over the machine's CPUs (pytest-xdist, one worker per test file, so a
     file's module fixtures are built once), unless the caller chose (-n, -p no:xdist) or there
-    is one CPU only."""
+    is one CPU only. A worker that dies ends the run, naming the test it was running: with
+    --dist loadfile, xdist's replacement worker can wait forever (pytest-xdist#1378)."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if cpus < 2 or any(arg.startswith("-n") or arg in ("-p", "--numprocesses") for arg in rest):
         return []
-    return ["-n", str(min(cpus, 4)), "--dist", "loadfile"]
+    return ["-n", str(min(cpus, 4)), "--dist", "loadfile", "--max-worker-restart", "0"]
 
 
 def main(argv: list[str]) -> int:

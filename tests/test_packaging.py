@@ -57,6 +57,11 @@ def _checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPr
     return result
 
 
+# The module fixture builds a wheel and a fresh venv from the lock (its steps have their own
+# subprocess timeouts); the suite's 300 s per test would cut that short on a slow mirror.
+pytestmark = pytest.mark.timeout(1800)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("installed")

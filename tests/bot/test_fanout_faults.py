@@ -93,6 +93,19 @@ async def kill(task: asyncio.Task) -> None:  # type: ignore[type-arg]
         await asyncio.sleep(0)  # let its workers unwind
 
 
+async def reached(event: asyncio.Event, task: asyncio.Task, within: float = 60.0) -> None:  # type: ignore[type-arg]
+    """Wait until the fan-out `task` gets to `event`; fail at once, with its error, if the task
+    ends before it gets there (a hang here would only say that the test hung)."""
+    waiting = asyncio.create_task(event.wait())
+    done, _ = await asyncio.wait({waiting, task}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    if waiting in done:
+        return
+    waiting.cancel()
+    if task in done:
+        raise AssertionError(f"the fan-out ended before it got there: {task.result()!r}")
+    raise AssertionError(f"the fan-out did not get there within {within} s")
+
+
 async def until(condition, turns: int = 5000) -> None:  # type: ignore[no-untyped-def]
     for _ in range(turns):
         if condition():
@@ -167,7 +180,7 @@ async def test_a_kill_with_messages_queued_in_the_rate_limiter_loses_none_of_the
     limiter.let_through(1)
     await until(lambda: reminder_requests(harness) == 1 and limiter.waiting == len(CADRES) - 1)
     limiter.let_through(1)
-    await answered_late.wait()
+    await reached(answered_late, fan_out)
     await kill(fan_out)  # two messages still queued in the limiter: they never left
     harness.request.do_request = original  # type: ignore[method-assign]
     assert reminder_requests(harness) == 2
@@ -199,7 +212,7 @@ async def test_a_leader_killed_with_claimed_rows_hands_them_to_the_next_leader_a
     harness.request.do_request = dies_on_the_third_message  # type: ignore[method-assign]
     harness.set_time(MONDAY_0830)
     dying = asyncio.create_task(harness.app.scheduler.tick(MONDAY_0830))
-    await in_flight.wait()
+    await reached(in_flight, dying)
     await kill(dying)
     harness.request.do_request = original  # type: ignore[method-assign]
     assert sorted(reminders_to(harness, users[eid]) for eid in CADRES) == [0, 0, 1, 1]
@@ -237,7 +250,7 @@ async def test_a_fan_out_claims_no_further_ahead_than_one_lease_at_the_pace(harn
     harness.request.do_request = first_answer_never_comes  # type: ignore[method-assign]
     harness.set_time(MONDAY_0830)
     dying = asyncio.create_task(harness.app.scheduler.tick(MONDAY_0830))
-    await in_flight.wait()
+    await reached(in_flight, dying)
     await kill(dying)
     harness.request.do_request = original  # type: ignore[method-assign]
     states = sorted(s for states in (await status_of_everyone(harness)).values() for s in states)
@@ -355,7 +368,7 @@ async def test_sigterm_mid_fan_out_lets_the_request_on_the_wire_finish_and_leave
     fan_out = asyncio.create_task(stopping.tick(MONDAY_0830))
     await until(lambda: limiter.waiting == len(CADRES))
     limiter.let_through(1)
-    await on_the_wire.wait()
+    await reached(on_the_wire, fan_out)
 
     stopping.stop()  # what the SIGTERM handler does
     limiter.let_through(len(CADRES) - 1)  # the limiter lets the others go: they must not leave
@@ -393,7 +406,7 @@ async def test_sigterm_leaves_a_request_unanswered_past_the_grace_period_uncerta
     harness.request.do_request = never_answers  # type: ignore[method-assign]
     harness.set_time(MONDAY_0830)
     fan_out = asyncio.create_task(harness.app.scheduler.tick(MONDAY_0830))
-    await on_the_wire.wait()
+    await reached(on_the_wire, fan_out)
     harness.app.scheduler.stop()
     outcome = await fan_out
     harness.request.do_request = original  # type: ignore[method-assign]
@@ -480,7 +493,7 @@ async def test_a_fan_out_killed_just_after_a_claim_commits_is_sent_by_the_next_l
     monkeypatch.setattr(deliveries, "claim_due", dies_after_commit)
     harness.set_time(MONDAY_0830)
     dying = asyncio.create_task(harness.app.scheduler.tick(MONDAY_0830))
-    await claimed_and_committed.wait()
+    await reached(claimed_and_committed, dying)
     await kill(dying)
     monkeypatch.setattr(deliveries, "claim_due", original)
     assert set(s for states in (await status_of_everyone(harness)).values() for s in states) == {"claimed"}

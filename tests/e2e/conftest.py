@@ -26,6 +26,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:  # `-m "not e2e"` deselects this folder
         if E2E_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+            # The first e2e test of a worker also waits for `npm ci` (up to 300 s, fresh machines).
+            item.add_marker(pytest.mark.timeout(600))
 
 
 def pytest_configure(config: pytest.Config) -> None:
