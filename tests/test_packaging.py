@@ -23,6 +23,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.e2e.harness import run_bounded as bounded
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCK = PROJECT_ROOT / "requirements.lock"
 TEST_LOCK = PROJECT_ROOT / "requirements-test.lock"
@@ -42,8 +44,7 @@ class Installed:
                     if not k.startswith(("CADREBOT_", "TELEGRAM_", "PYTHON")) and k != "DATABASE_URL"}
 
     def run(self, cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.bin / args[0]), *args[1:]], cwd=cwd, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        return bounded([str(self.bin / args[0]), *args[1:]], cwd=cwd, env=self.env, timeout=timeout)
 
     def cadrebot(self, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return self.run(cwd, "cadrebot", *args)
@@ -57,9 +58,9 @@ def _checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPr
     return result
 
 
-# The module fixture builds a wheel and a fresh venv from the lock (its steps have their own
-# subprocess timeouts); the suite's 300 s per test would cut that short on a slow mirror.
-pytestmark = pytest.mark.timeout(1800)
+# The module fixture builds a wheel and a fresh venv from the lock (15 s here with pip's cache
+# warm; its steps have their own timeouts): more than the suite's 300 s a test on a cold mirror.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +69,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     source = root / "source"
     shutil.copytree(PROJECT_ROOT, source, ignore=NOT_SOURCES)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    _checked(subprocess.run([*pip, "wheel", str(source), "--no-deps", "-q", "-w", str(root / "wheel")],
-                            capture_output=True, text=True, timeout=600))
+    _checked(bounded([*pip, "wheel", str(source), "--no-deps", "-q", "-w", str(root / "wheel")], timeout=300))
     wheel = next((root / "wheel").glob("cadrebot-*.whl"))
     venv.EnvBuilder(with_pip=True).create(root / "venv")
     box = Installed(root)
     # As the Docker image installs: the locked dependencies hash-checked, then the wheel alone
     # (no bytecode compiled: quicker, and nothing here depends on it).
     install = ["python", "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile", "--no-deps"]
-    _checked(box.run(root, *install, "--require-hashes", "-r", str(LOCK), timeout=900))
+    _checked(box.run(root, *install, "--require-hashes", "-r", str(LOCK), timeout=400))
     _checked(box.run(root, *install, str(wheel)))
     _checked(box.run(root, "python", "-m", "pip", "check"))  # the lock is complete: nothing missing
     return box

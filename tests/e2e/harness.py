@@ -47,9 +47,7 @@ def ensure_node_modules(timeout: float = 300.0) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if installed():
             return
-        proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=E2E_DIR,
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=timeout)
+        proc = run_bounded(["npm", "ci", "--no-audit", "--no-fund"], timeout, cwd=E2E_DIR, stdin=subprocess.DEVNULL)
         if proc.returncode != 0 or not installed():
             raise RuntimeError(f"`npm ci` in {E2E_DIR} failed ({proc.returncode}):\n"
                                f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -80,6 +78,21 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 5.0) -> int | No
             proc.wait(5)
     signal_group(signal.SIGKILL)  # anything the process left behind in its group
     return proc.returncode
+
+
+def run_bounded(cmd: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """subprocess.run(capture_output=True) whose timeout holds: npm and pip start children of
+    their own, and a grandchild still holding the pipes would keep run() reading after it
+    killed its child; here the whole process group goes."""
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, **kwargs)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_process_group(process, 1.0)
+        out, err = process.communicate()
+        raise AssertionError(f"{cmd} still running after {timeout} s:\n{out[-3000:]}\n{err[-3000:]}") from None
+    return subprocess.CompletedProcess(cmd, process.returncode, out, err)
 
 
 def _tail(path: Path, lines: int = 60) -> str:
