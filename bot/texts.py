@@ -1197,6 +1197,7 @@ QUIZ_DONE_TODAY = "今天的{total}道题您已全部答完（对{right}/共{tot
 QUIZ_TOPIC_DONE_TODAY = "专题「{topic}」今天的{total}道题您已答完（对{right}/共{total}）。明天可以再来一轮。"
 QUIZ_ALREADY = "您已作答本题，每题只计一次。"
 QUIZ_ROUND_DONE = "这一轮的题目已全部答完。发送 /quiz 查看今天的情况。"
+QUIZ_NEXT_ALREADY = "下一题已经发出，请在下方作答；找不到时发送 /quiz 即可再次显示。"
 QUIZ_OLD_DAY = "这是往日的题目，已不能作答，也不再计入。发送 /quiz 查看今天的题目。"
 QUIZ_NOT_YOURS = "这道题不是发给您的，未记录。发送 /quiz 领取您自己的题目。"
 QUIZ_ITEM_GONE = "这道题已从题库中移除，请发送 /quiz 继续。"

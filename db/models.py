@@ -522,6 +522,7 @@ class QuizSelection(Base):
     item_id: Mapped[str] = mapped_column(String(80))  # knowledge/quiz item id
     position: Mapped[int] = mapped_column(Integer)  # 1-based, within its round (person, day, topic)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # sent by 下一题 (None: not by it)
 
 
 class QuizAnswer(Base):

@@ -129,6 +129,15 @@ async def selection_by_id(session: AsyncSession, selection_id: int) -> QuizSelec
     return await session.get(QuizSelection, selection_id)
 
 
+async def claim_shown(session: AsyncSession, selection_id: int, now: datetime) -> bool:
+    """Whether this 下一题 press is the one that sends the question: the first press claims it
+    (one conditional UPDATE); a second press, here or on another instance, finds it taken."""
+    result = await session.execute(
+        update(QuizSelection).where(QuizSelection.id == selection_id, QuizSelection.shown_at.is_(None))
+        .values(shown_at=now).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
 async def answers_on(session: AsyncSession, person_id: int, day: date) -> dict[str, QuizAnswer]:
     """The person's answers of the day, by item."""
     rows = await session.scalars(

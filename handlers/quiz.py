@@ -112,7 +112,9 @@ async def _start_round(update: Update, context: BotContext, bank: Mapping[str, Q
         return
     answers = await quiz.answers_on(context.session, person.id, today)
     upcoming = _next_question(rows, answers, bank)
-    if upcoming is not None:
+    if upcoming is not None:  # /quiz shows it whether or not 下一题 did: the message may be lost
+        await quiz.claim_shown(context.session, upcoming.id, services.now())
+        await context.session.commit()
         text, markup = _question(upcoming, rows, bank)
         await update.message.reply_text(text, reply_markup=markup)
         return
@@ -279,6 +281,10 @@ async def _show_next(
     if upcoming is None:
         await tell(update, texts.QUIZ_ROUND_DONE)
         return
+    if not await quiz.claim_shown(context.session, upcoming.id, context.services.now()):
+        await tell(update, texts.QUIZ_NEXT_ALREADY)  # a double tap, or /quiz showed it already
+        return
+    await context.session.commit()
     await update.callback_query.answer()
     try:  # the 下一题 button has done its work; 查看依据 stays
         kept = [[b for b in row if not (b.callback_data or "").startswith(f"{PREFIX}:n:")]

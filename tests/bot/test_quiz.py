@@ -118,6 +118,18 @@ async def test_a_button_pressed_twice_counts_one_answer_and_says_so(harness: Bot
     assert len(await rows(harness, StudyRecord)) == 1
 
 
+
+async def test_next_pressed_twice_sends_the_next_question_once(harness: BotHarness) -> None:
+    user = await cadre(harness)
+    [shown] = await harness.send(user, "/quiz")
+    result = edit_of(await harness.press(user, shown, right_label(shown)))
+    first = await harness.press(user, result, "下一题")
+    assert [m.text.splitlines()[0] for m in first if m.kind == "text"] == ["📝 每日一题（第2/5题）"]
+    twice = await harness.press(user, result, "下一题")  # a double tap: the button was still on screen
+    assert [(m.kind, m.text) for m in twice] == [("alert", "下一题已经发出，请在下方作答；找不到时发送 /quiz 即可再次显示。")]
+    [again] = await harness.send(user, "/quiz")  # the question lost: /quiz shows it again
+    assert again.text.startswith("📝 每日一题（第2/5题）")
+
 async def test_another_persons_quiz_button_is_refused_and_counts_nothing(harness: BotHarness) -> None:
     user = await cadre(harness)
     other = await harness.join("C02")
