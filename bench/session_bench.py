@@ -131,15 +131,6 @@ class Storm:
         return [self.request.answered_at.get(q, float("inf")) - at for q, at in queued.items()]
 
 
-async def start_in_group(chat: LocalChat, organiser: LocalUser) -> None:
-    command = "/session 周一例会学习"
-    await chat.deliver({"message": {
-        "message_id": 1, "date": 0, "text": command, "from": organiser.as_dict(),
-        "chat": {"id": GROUP, "type": "group", "title": "组织科学习群"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": len(command.split()[0])}],
-    }})
-
-
 async def storm(url: str, cadres: int, seconds: float, group: bool = False) -> bool:
     upgrade(url)
     folder = Path(tempfile.mkdtemp())
@@ -165,7 +156,7 @@ async def storm(url: str, cadres: int, seconds: float, group: bool = False) -> b
         organiser = LocalUser(ids["S0"], "组织者")
         users = [LocalUser(ids[f"B{i:04d}"], f"干部{i}") for i in range(cadres)]
         if group:
-            await start_in_group(chat, organiser)
+            await chat.send(organiser, "/session 周一例会学习", group=GROUP)
             await app.scheduler.tick(services.now())
             [message] = [m for m in request.outbox if m.chat_id == GROUP and m.flat_buttons]
             presses = [(u, message) for u in users]

@@ -43,8 +43,11 @@ class LocalChat:
         self._message_ids: Iterator[int] = ids if ids is not None else itertools.count(1_000_000)
         self._callback_ids: Iterator[int] = ids if ids is not None else itertools.count(10_000_001)
 
-    async def send(self, user: LocalUser, text: str) -> list[BotMessage]:
+    async def send(self, user: LocalUser, text: str, *, group: int | None = None) -> list[BotMessage]:
+        """`text` from `user`, in private or, with `group` (a negative chat id), in that group."""
         message = self._message(user, text=text)
+        if group is not None:
+            message["chat"] = {"id": group, "type": "group", "title": "组织科学习群"}
         if text.startswith("/"):
             command_length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": command_length}]

@@ -68,15 +68,6 @@ def card_and_text(replies: list[BotMessage]) -> tuple[BotMessage, BotMessage]:
     return photo, text
 
 
-async def send_in_group(harness: BotHarness, user: LocalUser, text: str) -> list[BotMessage]:
-    message: dict[str, Any] = {
-        "message_id": next(harness.chat._message_ids), "date": 0, "text": text,
-        "chat": {"id": GROUP, "type": "group", "title": "组织科学习群"}, "from": user.as_dict(),
-        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-    }
-    return await harness.chat.deliver({"message": message})
-
-
 async def test_a_cadre_gets_the_card_and_the_text_of_this_study_year(harness: BotHarness) -> None:
     users = await setup(harness)
     replies = await harness.send(users["C01"], "/annual")
@@ -147,7 +138,7 @@ async def test_a_bad_year_gets_the_valid_range_and_nothing_else(harness: BotHarn
 
 async def test_in_a_group_the_card_is_only_offered_in_private(harness: BotHarness) -> None:
     users = await setup(harness)
-    replies = await send_in_group(harness, users["C01"], "/annual")
+    replies = await harness.chat.send(users["C01"], "/annual", group=GROUP)
     assert [(m.kind, m.chat_id, m.text) for m in replies] == [("text", GROUP, texts.GROUP_PRIVATE_ONLY)]
 
 

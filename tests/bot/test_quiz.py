@@ -321,12 +321,7 @@ async def test_a_reload_keeps_the_day_and_reports_the_bank(harness: BotHarness) 
 
 async def test_quiz_in_a_group_asks_to_use_it_in_private(harness: BotHarness) -> None:
     user = await cadre(harness)
-    message: dict[str, Any] = {
-        "message_id": next(harness.chat._message_ids), "date": 0, "text": "/quiz",
-        "chat": {"id": GROUP, "type": "group", "title": "组织科学习群"}, "from": user.as_dict(),
-        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-    }
-    replies = await harness.chat.deliver({"message": message})
+    replies = await harness.chat.send(user, "/quiz", group=GROUP)
     assert [m.text for m in replies] == ["涉及个人记录和数据的功能请私聊助手使用，群内不显示。"]
     assert await count_of(harness, QuizSelection) == 0
 

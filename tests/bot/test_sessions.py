@@ -5,7 +5,6 @@ group chats, where the bot answers only /session, 签到 and questions that name
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -44,13 +43,7 @@ def invite_for(outbox: list[BotMessage], user: LocalUser) -> BotMessage:
 
 
 async def send_in_group(harness: BotHarness, user: LocalUser, text: str) -> list[BotMessage]:
-    message: dict[str, Any] = {
-        "message_id": next(harness.chat._message_ids), "date": 0, "text": text,
-        "chat": {"id": GROUP, "type": "group", "title": "组织科学习群"}, "from": user.as_dict(),
-    }
-    if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return await harness.chat.deliver({"message": message})
+    return await harness.chat.send(user, text, group=GROUP)
 
 
 async def test_supervisor_starts_a_session_and_each_cadre_of_the_unit_gets_a_checkin_button(harness: BotHarness) -> None:
