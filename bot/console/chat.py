@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from apscheduler.triggers.date import DateTrigger
 from telegram import Update
 
 from bot.context import CadreApplication
@@ -80,6 +81,17 @@ class LocalChat:
         if original is not None:
             query["message"] = original
         return await self.deliver({"callback_query": query})
+
+    async def run_one_off_jobs(self) -> list[BotMessage]:
+        """Run now the one-off jobs updates queued (a /session's invitations, its end report, a
+        count redraw) and return what they sent: the console and the handler tests run no job
+        queue, but such a job is part of the answer. A job one of them queues waits for the next call."""
+        mark = len(self.request.outbox)
+        for job in self.app.job_queue.jobs():
+            if isinstance(job.job.trigger, DateTrigger):
+                job.schedule_removal()
+                await job.run(self.app)
+        return self.request.outbox[mark:]
 
     async def deliver(self, payload: dict[str, Any]) -> list[BotMessage]:
         """Feed one update through the Application and return what the bot sent for it."""

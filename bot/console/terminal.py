@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import text
 
 from bot.app import build_application
@@ -259,15 +258,9 @@ class Console:
         await self._answered(await self.chat.press_data(self.speaker, keyboard.message, button.data))
 
     async def _answered(self, replies: list[BotMessage]) -> None:
-        """Show an update's replies, and what the one-off jobs it queued sent (a /session's
-        invitations, its end report, a count redraw): PTB's job queue does not run in the
-        console, where scheduled work waits for :tick, but such a job is part of the answer."""
-        mark = len(self.request.outbox)
-        for job in self.app.job_queue.jobs():
-            if isinstance(job.job.trigger, DateTrigger):
-                job.schedule_removal()
-                await job.run(self.app)
-        await self._show([*replies, *self.request.outbox[mark:]])
+        """Show an update's replies, and what the one-off jobs it queued sent: PTB's job queue
+        does not run in the console, where scheduled work waits for :tick."""
+        await self._show([*replies, *await self.chat.run_one_off_jobs()])
         await self._refresh_speaker()
 
     def _keyboard(self, number: int) -> Keyboard | None:

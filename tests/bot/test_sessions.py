@@ -76,15 +76,6 @@ async def test_checkin_records_a_confirmed_record_once_and_updates_the_count(har
 
 
 
-async def run_queued_jobs(harness: BotHarness) -> list[BotMessage]:
-    """What the one-off jobs queued so far send (the harness starts no job queue)."""
-    mark = len(harness.request.outbox)
-    for job in harness.app.job_queue.jobs():
-        job.schedule_removal()
-        await job.run(harness.app)
-    return harness.request.outbox[mark:]
-
-
 async def test_a_press_within_the_refresh_time_is_shown_once_that_time_is_up(harness: BotHarness) -> None:
     who = await people(harness)
     replies = await start(harness, who["S01"])
@@ -96,10 +87,10 @@ async def test_a_press_within_the_refresh_time_is_shown_once_that_time_is_up(har
     second = await harness.press(who["C02"], invite_for(sent, who["C02"]), "签到")
     assert not any(m.kind == "edit" for m in second)  # the presser is not kept waiting for a redraw
     harness.set_time(harness.services.now() + timedelta(seconds=3))
-    trailing = await run_queued_jobs(harness)
+    trailing = await harness.chat.run_one_off_jobs()
     assert [(m.message_id, m.text.splitlines()[-1]) for m in trailing if m.kind == "edit"] == \
         [(control.message_id, "已签到2/2")]
-    assert await run_queued_jobs(harness) == []  # the figure shown is the figure: nothing more
+    assert await harness.chat.run_one_off_jobs() == []  # the figure shown is the figure: nothing more
 
 async def test_end_button_reports_who_checked_in_and_who_did_not(harness: BotHarness) -> None:
     who = await people(harness)
