@@ -531,8 +531,10 @@ REVIEW_REFUSED = "抱歉，您无法处理这条记录。"
 REVIEW_TOLD_APPROVED = "您{day}的「{name}」{amount}（记录#{id}）已由{by}确认，计入{credits}。"
 REVIEW_TOLD_REJECTED = (
     "您{day}的「{name}」{amount}（记录#{id}）被{by}退回，未计入。\n原因：{reason}\n"
-    "如需补登，请按正确内容重新登记（/study）；如有疑问，请与{by}沟通。"
+    "如需补登，{again}；如有疑问，请与{by}沟通。"
 )
+REVIEW_AGAIN_STUDY = "请按正确内容重新登记（/study）"
+REVIEW_AGAIN_MAKEUP = "可在签到通知上再点「补学」写明情况"  # a 补学 returned: /study would not say it was that session
 
 VOID_USAGE = "用法：/void 记录编号 原因，例如：/void 12 重复记录"
 VOID_NEEDS_REASON = "请写明作废原因（不超过{limit}字），例如：/void {id} 重复记录"
@@ -1021,6 +1023,8 @@ SESSION_PICK_CLOSEST = "没有「{text}」这个学习类型，您是指：{name
 SESSION_PICK_UNKNOWN = "没有「{text}」这个学习类型。可用的类型：{names}。请重新发送 /session 类型。"
 SESSION_NOBODY = "您负责的单位目前没有可签到的干部，未发起集体学习。"
 SESSION_INVITE = "📋 集体学习签到\n{name}{topic}，{amount}（{credits}）。\n组织人：{organiser}。签到截至{until}，请点「签到」。"
+# The invitation once the window closed (its 签到 button is then 补学).
+SESSION_INVITE_CLOSED = "📋 集体学习签到（已结束）\n{name}{topic}，{amount}（{credits}）。\n组织人：{organiser}。未能参加的，可点「补学」写明情况，经确认后计入。"
 SESSION_INVITE_TOPIC = "：{topic}"
 SESSION_CHECKIN_BUTTON = "签到"
 SESSION_CONTROL = "集体学习：{name}{topic}，{amount}（{credits}）\n签到截至{until}。\n已签到{count}/{expected}"

@@ -10,6 +10,7 @@ tick, exactly one wins, and only the winner reports to the organiser.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -215,11 +216,19 @@ def token(session_id: int, person_id: int) -> str:
     return f"ss{session_id}-p{person_id}"
 
 
+MAKEUP_TOKEN = re.compile(r"ss\d+-m\d+(-r\d+)?")
+
+
 def makeup_token(session_id: int, person_id: int, attempt: int = 0) -> str:
     """The 补学 record's token; a 补学 that was returned (退回) or voided may be sent again,
     as attempt 1, 2 … of the same session, each once."""
     first = f"ss{session_id}-m{person_id}"
     return first if attempt == 0 else f"{first}-r{attempt}"
+
+
+def is_makeup(record: StudyRecord) -> bool:
+    """Whether a study record is a session's 补学 (its token is `makeup_token`'s)."""
+    return MAKEUP_TOKEN.fullmatch(record.client_token or "") is not None
 
 
 def is_closed(study_session: StudySession, now: datetime) -> bool:

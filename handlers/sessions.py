@@ -24,7 +24,7 @@ from bot.context import BotContext
 from bot.scheduling import sessions as session_messages
 from bot.study.input import StudyInputError, check_amount, match_activity, parse_amount
 from bot.study.progress import local_today
-from db import sessions
+from db import people, sessions
 from db.models import StudySession
 from handlers import session_makeup
 from handlers.replies import tell
@@ -160,18 +160,21 @@ async def _check_in(update: Update, context: BotContext, row: StudySession, chec
     if result.closed_now:
         _send_soon(context)
     if result.outcome is sessions.Checkin.CLOSED:
-        await _offer_makeup(update, row)
+        await _offer_makeup(update, context, row)
     if result.outcome in (sessions.Checkin.SAVED, sessions.Checkin.ATTENDED):
         await _redraw_count(context, row)  # after the answer: the presser does not wait for it
 
 
-async def _offer_makeup(update: Update, row: StudySession) -> None:
-    """The closed invitation (or the group's message) shows 补学 instead of 签到."""
+async def _offer_makeup(update: Update, context: BotContext, row: StudySession) -> None:
+    """The closed invitation (or the group's message) says so and shows 补学 instead of 签到."""
     message = update.callback_query.message
     if message is None:
         return
+    organiser = await people.by_id(context.session, row.organiser_id)
+    text = session_messages.invite_text(
+        context.services.config, row, organiser.name if organiser else "", closed=True)
     try:
-        await update.callback_query.edit_message_reply_markup(session_messages.makeup_keyboard(row.id))
+        await update.callback_query.edit_message_text(text, reply_markup=session_messages.makeup_keyboard(row.id))
     except TelegramError as error:  # already shown, or too old to edit: the button works anyway
         log.info("session %s: 补学 not offered on the message (%s)", row.id, error)
 

@@ -30,7 +30,7 @@ from bot.scheduling import review_prompts
 from bot.context import BotContext
 from bot.chat.ids import parse_id
 from bot.study.input import parse_record_id
-from db import audit, credits, people
+from db import audit, credits, people, sessions
 from db.models import Person, StudyRecord
 from handlers import pending
 from handlers.access import require_role
@@ -268,7 +268,9 @@ async def on_reason_text(update: Update, context: BotContext) -> None:
     await tell_refusal(
         update, context, data, record, owner, action="study.reject",
         done=texts.REVIEW_RETURNED.format(id=record.id, person=owner.name),
-        told=texts.REVIEW_TOLD_REJECTED.format(id=record.id, by=by, reason=reason, **record_words(context, record)),
+        told=texts.REVIEW_TOLD_REJECTED.format(
+            id=record.id, by=by, reason=reason, **record_words(context, record),
+            again=texts.REVIEW_AGAIN_MAKEUP if sessions.is_makeup(record) else texts.REVIEW_AGAIN_STUDY),
         mark=texts.REVIEW_REJECTED.format(by=by),
     )
 

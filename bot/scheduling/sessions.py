@@ -59,9 +59,11 @@ def _figures(config: Config, row: StudySession, activity: ActivitySettings | Non
     }
 
 
-def invite_text(config: Config, row: StudySession, organiser: str) -> str:
+def invite_text(config: Config, row: StudySession, organiser: str, *, closed: bool = False) -> str:
+    """The 签到 invitation; `closed`: as it reads once the window closed, offering 补学."""
     activity = config.study.activity(row.activity)
-    return texts.SESSION_INVITE.format(organiser=organiser, **_figures(config, row, activity))
+    template = texts.SESSION_INVITE_CLOSED if closed else texts.SESSION_INVITE
+    return template.format(organiser=organiser, **_figures(config, row, activity))
 
 
 def control_text(config: Config, row: StudySession, count: int) -> str:

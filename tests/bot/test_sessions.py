@@ -246,6 +246,8 @@ async def test_a_makeup_after_the_window_waits_for_the_organisers_confirmation(h
     assert "签到已结束" in pressed[0].text and "补学" in pressed[0].text and "/study" not in pressed[0].text
     [closed] = [m for m in pressed if m.kind == "edit" and m.chat_id == who["C02"].user_id]
     assert [b.text for b in closed.flat_buttons] == ["补学"]
+    assert closed.text.startswith("📋 集体学习签到（已结束）") and "可点「补学」" in closed.text
+    assert "请点「签到」" not in closed.text and "组织人：赵强" in closed.text
     asked = await harness.press(who["C02"], closed, "补学")
     assert "请写明补学情况" in asked[-1].text and "学习党章" in asked[-1].text
     assert "需用文字" in (await harness.send(who["C02"], "👍👍"))[0].text
@@ -280,7 +282,9 @@ async def test_a_returned_makeup_may_be_written_again_and_counts_once(harness: B
     asked = await harness.press(who["S01"], prompt, "退回")
     assert "原因" in asked[-1].text
     told = await harness.send(who["S01"], "请写明学习了哪些内容")
-    assert any(m.chat_id == who["C02"].user_id and "请写明学习了哪些内容" in m.text for m in told)
+    [notice] = [m for m in told if m.chat_id == who["C02"].user_id]
+    assert "原因：请写明学习了哪些内容" in notice.text
+    assert "可在签到通知上再点「补学」写明情况" in notice.text and "/study" not in notice.text
     assert [r.status for r in await records(harness)] == ["rejected"]
 
     asked_again = await harness.press(who["C02"], closed, "补学")  # the returned one is no bar
