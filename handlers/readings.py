@@ -137,7 +137,6 @@ async def _ask_notes(update: Update, context: BotContext, reading: Reading) -> N
         return
     settings = context.services.config.readings
     await flows.start(context, NOTES_FLOW, "text", {"reading": reading.id})
-    await context.session.commit()
     await update.callback_query.answer()
     await context.bot.send_message(update.effective_chat.id, texts.READING_NOTES_ASK.format(
         title=reading.title, min=settings.notes_min_chars, max=settings.notes_max_chars))

@@ -63,7 +63,6 @@ async def on_press(update: Update, context: BotContext, row: StudySession) -> No
         await tell(update, _refusal(check))
         return
     await flows.start(context, NOTE_FLOW, "note", {"session_id": row.id})
-    await context.session.commit()
     in_private = update.effective_chat is not None and update.effective_chat.id == person.chat_id
     await update.callback_query.answer(None if in_private else texts.SESSION_MAKEUP_ASKED_PRIVATE,
                                        show_alert=not in_private)

@@ -97,12 +97,15 @@ def is_open(context: BotContext, state: FlowState) -> bool:
 
 
 async def start(context: BotContext, spec: FlowSpec, step: str, data: dict[str, Any]) -> FlowState:
-    """Open `spec` at `step` for the speaker, replacing any other flow they had open."""
+    """Open `spec` at `step` for the speaker, replacing any other flow they had open. Committed
+    here, before the caller shows the step's prompt: the answer to it may be the next update,
+    taken by another instance, which must find the step the prompt asked for."""
     settings = _settings(context)
     state = await flow_rows.open_flow(
         context.session, context.person.id, spec.name, step, data, context.services.now(),
         spec.lifetime(settings), spec.keep(settings),
     )
+    await context.session.commit()
     context.scope.flow = state
     return state
 
@@ -116,6 +119,7 @@ async def advance(context: BotContext, spec: FlowSpec, step: str, data: dict[str
     await flow_rows.advance(
         context.session, state, step, data, context.services.now(), spec.lifetime(settings), spec.keep(settings)
     )
+    await context.session.commit()  # before the prompt, as in start()
     return state
 
 
