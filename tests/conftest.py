@@ -3,6 +3,7 @@ set), and the real Application wired to an in-process recording Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -127,6 +128,19 @@ class BotHarness:
         return await self.chat.upload(user, filename, content)
 
 
+async def cancel_leftover_tasks() -> list[str]:
+    """Tasks the bot left running once it shut down, cancelled and named. Left for the event
+    loop to cancel after the engine is disposed, one mid-transaction can wait forever on a
+    closed SQLite connection: the test run then hangs instead of failing here."""
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        await asyncio.wait(left, timeout=5)
+    return [repr(task.get_coro()) for task in left]
+
+
 @pytest.fixture
 async def harness(database_url: str, config: Config) -> AsyncIterator[BotHarness]:
     upgrade(database_url)
@@ -138,4 +152,6 @@ async def harness(database_url: str, config: Config) -> AsyncIterator[BotHarness
         yield bot
     finally:
         await bot.app.shutdown()
+        left_running = await cancel_leftover_tasks()
         await services.db.dispose()
+    assert not left_running, f"still running after the bot shut down: {left_running}"

@@ -211,6 +211,8 @@ class DeliveryEngine:
                 task.cancel()
             raise
         released = await self.write(deliveries.release, run.tokens)
+        if self._closing:  # the marks' connections are back in the pool before the tick ends
+            await asyncio.wait(set(self._closing))
         if released:
             log.warning("%d claimed deliveries not sent (%s): back to pending for the next sender",
                         released, "stopping" if self.stopping else "no longer leading")

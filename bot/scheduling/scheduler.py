@@ -73,7 +73,10 @@ class Scheduler:
                 await self._prune_if_due(now)
                 return sent
             finally:
+                # Waited for, not only cancelled: a renewal cut off mid-transaction must close
+                # its session before the tick returns (and its engine may be disposed).
                 renewing.cancel()
+                await asyncio.wait({renewing})
                 metrics.LEADING.set(0)
                 self.beat()
 

@@ -441,6 +441,39 @@ async def test_a_long_fan_out_keeps_its_lease_so_no_standby_takes_over(harness: 
     assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
 
 
+async def test_a_tick_returns_only_once_a_renewal_cut_off_mid_transaction_has_closed_it(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renewal still on the database when the fan-out ends is cancelled and waited for: left
+    running, it outlived the tick and could hang the process's shutdown on a closed engine."""
+    users = await join_everyone(harness)
+    scheduler = harness.app.scheduler
+    Renewals(scheduler)
+    original_lead, original_send = leases.try_lead, harness.request.do_request
+    calls: list[str] = []
+    renewal_started = asyncio.Event()
+
+    async def renewal_that_never_answers(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("lead" if not calls else "renewal")
+        if calls[-1] == "lead":
+            return await original_lead(session, *args, **kwargs)
+        renewal_started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            calls.append("renewal closed")
+
+    async def sends_once_the_renewal_is_under_way(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
+        await renewal_started.wait()
+        return await original_send(url, method, request_data, **kwargs)
+
+    monkeypatch.setattr(leases, "try_lead", renewal_that_never_answers)
+    harness.request.do_request = sends_once_the_renewal_is_under_way  # type: ignore[method-assign]
+    assert await scheduler.tick(MONDAY_0830) is not None
+    assert calls == ["lead", "renewal", "renewal closed"]
+    assert all(reminders_to(harness, users[eid]) == 1 for eid in CADRES)
+
+
 async def test_a_leader_that_loses_its_lease_stops_claiming_and_nobody_gets_a_message_twice(
     harness: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
