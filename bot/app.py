@@ -61,6 +61,12 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         root = config.bot.api_base_url
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     app: CadreApplication = builder.build()  # type: ignore[assignment]
+    if app.job_queue is not None:
+        # APScheduler drops a job that starts more than a second late (a busy event loop: a
+        # 签到 storm, a fan-out): a session's invitations or its trailing count redraw would be
+        # lost. Late, they still run.
+        app.job_queue.scheduler.configure(
+            job_defaults={"misfire_grace_time": None}, **app.job_queue.scheduler_configuration)
     register_handlers(app)
     app.scheduler = build_scheduler(app)
     return app
