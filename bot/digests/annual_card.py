@@ -201,13 +201,15 @@ class _Card:
         self.rule(y - SECTION_GAP / 2)
         self.text(MARGIN, y, texts.ANNUAL_CARD_ACTIVITIES.format(credit=credit), BODY_PT, MUTED_COLOUR)
         y += LINE_H + HEADING_GAP
-        largest = max((line.credits for line in figures.activities), default=0) or 1
+        # Each bar is its type's share of the yearly target, so the bars add up to the progress
+        # bar above: scaled to the largest type, a lone 0.2 学时 drew a full bar beside 0%.
+        scale = figures.target or max((line.credits for line in figures.activities), default=0) or 1
         for line in figures.activities:
             value = self.text(self.right, y, texts.ANNUAL_CARD_ACTIVITY_VALUE.format(
                 credits=texts.exact(line.credits), credit=credit), BODY_PT, TEXT_COLOUR if line.credits else MUTED_COLOUR,
                 ha="right")
             self.text(MARGIN, y, line.name, BODY_PT, TEXT_COLOUR, width=self.right - MARGIN - self.width_of(value) - 28)
-            self.bar(y + LINE_H + 6, ACTIVITY_BAR, line.credits / largest, ACTIVITY_COLOUR)
+            self.bar(y + LINE_H + 6, ACTIVITY_BAR, line.credits / scale, ACTIVITY_COLOUR)
             y += ACTIVITY_ROW
         return y
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from matplotlib.colors import to_rgb
+from matplotlib.patches import FancyBboxPatch
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +21,7 @@ from bot.console.chat import LocalUser
 from bot.console.request import BotMessage
 from bot.digests import annual
 from bot.digests.annual import ActivityLine, AnnualFigures, QuizYear, Sections
-from bot.digests.annual_card import card_png
+from bot.digests.annual_card import ACTIVITY_COLOUR, card_figure, card_png
 from db import talks
 from knowledge.loader import load_base
 from knowledge.quiz import load_quiz
@@ -265,6 +267,23 @@ def test_long_names_many_activity_types_every_section_and_an_over_target_year_st
     assert crowded.fraction > 1.4  # 130 of 90: the bar fills its track, the percentage says 144%
     empty = figures("李华", "", [0] * 8, 90, sessions_attended=0, talks=0)
     assert png_size(card_png(empty))[0] == 1080
+
+
+def activity_bar_widths(card: AnnualFigures) -> list[float]:
+    """The filled part of each activity bar, as a share of its track."""
+    patches = card_figure(card).axes[0].patches
+    track = max(p.get_width() for p in patches if isinstance(p, FancyBboxPatch))
+    return [p.get_width() / track for p in patches
+            if isinstance(p, FancyBboxPatch) and p.get_facecolor()[:3] == to_rgb(ACTIVITY_COLOUR)]
+
+
+def test_a_types_bar_is_its_share_of_the_target_so_a_lone_small_figure_never_looks_complete() -> None:
+    lone = figures("张明", "组织科", [0, 0, 0.2], 90)
+    assert [round(w, 4) for w in activity_bar_widths(lone)] == [0.0022]  # a sliver beside 0%, not a full bar
+    two = figures("张明", "组织科", [45, 9], 90)
+    assert [round(w, 2) for w in activity_bar_widths(two)] == [0.5, 0.1]
+    over = figures("张明", "组织科", [120, 30], 90)
+    assert [round(w, 2) for w in activity_bar_widths(over)] == [1.0, 0.33]  # never wider than its track
 
 
 async def test_a_days_quiz_shows_on_the_card_as_answered_by_the_bot(harness: BotHarness) -> None:
