@@ -209,6 +209,9 @@ class DeliveryEngine:
         except BaseException:
             for task in (producer, *workers):
                 task.cancel()
+            # Gone before the tick's own cancellation goes on, like the renewal in Scheduler.tick:
+            # nothing of this fan-out outlives it (a cancelled worker writes nothing more).
+            await asyncio.gather(producer, *workers, return_exceptions=True)
             raise
         released = await self.write(deliveries.release, run.tokens)
         if self._closing:  # the marks' connections are back in the pool before the tick ends

@@ -85,12 +85,14 @@ async def standby_ticks_once_the_lease_lapsed(harness: BotHarness):  # type: ign
 
 
 async def kill(task: asyncio.Task) -> None:  # type: ignore[type-arg]
-    """SIGKILL, in-process: the tick is cancelled, and a cancelled fan-out writes nothing more."""
+    """SIGKILL, in-process: the tick is cancelled, and a cancelled fan-out writes nothing more.
+    Once the tick has ended, nothing of it is still running (its workers, producer, renewal)."""
     task.cancel()
     with suppress(asyncio.CancelledError):
         await task
-    for _ in range(5):
-        await asyncio.sleep(0)  # let its workers unwind
+    left = [t for t in asyncio.all_tasks() if not t.done()
+            and t.get_coro().__qualname__.startswith(("DeliveryEngine.", "Scheduler."))]  # type: ignore[union-attr]
+    assert not left, f"still running after the tick was killed: {left}"
 
 
 async def reached(event: asyncio.Event, task: asyncio.Task, within: float = 60.0) -> None:  # type: ignore[type-arg]
