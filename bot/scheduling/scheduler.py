@@ -76,7 +76,7 @@ class Scheduler:
                 # Waited for, not only cancelled: a renewal cut off mid-transaction must close
                 # its session before the tick returns (and its engine may be disposed).
                 renewing.cancel()
-                await asyncio.wait({renewing})
+                await asyncio.gather(renewing, return_exceptions=True)
                 metrics.LEADING.set(0)
                 self.beat()
 
